@@ -1,0 +1,105 @@
+import webApi from '@slack/web-api';
+import type { ChatUnfurlArguments, WebClient as WebClientType } from '@slack/web-api';
+import { LsslackError } from '../../domain/errors.js';
+import type { Logger, PostResult, UnfurlPoster } from '../../domain/ports.js';
+import type { UnfurlContent, UnfurlTarget } from '../../domain/types.js';
+import { slackLoggerFor } from './slack-logger.js';
+
+// @slack/web-api is CommonJS; named imports of values fail under ESM (slack-platform.md §4.5).
+const { WebClient } = webApi;
+
+/** Slack errors meaning the user token is no longer usable: drop the link and prompt again. */
+const TOKEN_GONE = new Set(['token_revoked', 'invalid_auth', 'token_expired', 'account_inactive', 'not_authed']);
+
+export interface UnfurlPosterOptions {
+  readonly botToken: string;
+  readonly apiUrl: string;
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** Per-call timeout; a late unfurl is worthless. */
+  readonly timeoutMs?: number;
+  readonly onRateLimited?: (teamId: string, retryAfterMs: number) => void;
+}
+
+export interface SlackUnfurlPoster extends UnfurlPoster {
+  readonly client: WebClientType;
+}
+
+/**
+ * chat.unfurl through @slack/web-api (slack-platform.md §3).
+ *
+ * The SDK's defaults are wrong for unfurls: 10 retries over ~30 min, and a 429 pauses the client's
+ * whole queue (every workspace). Here 429s are rejected at once (`rejectRateLimitedCalls`) and
+ * remembered per workspace: calls for that workspace fail fast with `slack_rate_limited` and a
+ * retry time, which the queue uses to re-run the job later, while other workspaces keep going.
+ */
+export function createUnfurlPoster(options: UnfurlPosterOptions): SlackUnfurlPoster {
+  const now = options.now ?? Date.now;
+  const client = new WebClient(options.botToken, {
+    slackApiUrl: options.apiUrl,
+    logger: slackLoggerFor(options.log, 'web-api-sdk'),
+    rejectRateLimitedCalls: true,
+    timeout: options.timeoutMs ?? 10_000,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1000, randomize: true },
+  });
+  const blockedUntil = new Map<string, number>();
+
+  const call = async (teamId: string, args: ChatUnfurlArguments, userToken: string | undefined): Promise<PostResult> => {
+    const until = blockedUntil.get(teamId) ?? 0;
+    if (until > now()) throw rateLimited(teamId, until - now());
+    try {
+      await client.chat.unfurl(args);
+      return { kind: 'posted' };
+    } catch (error) {
+      return translate(error, teamId, userToken);
+    }
+  };
+
+  const translate = (error: unknown, teamId: string, userToken: string | undefined): PostResult => {
+    const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; statusCode?: number; message?: string };
+    if (e.code === 'slack_webapi_rate_limited_error') {
+      const retryAfterMs = Math.max(1, e.retryAfter ?? 1) * 1000;
+      blockedUntil.set(teamId, now() + retryAfterMs);
+      options.onRateLimited?.(teamId, retryAfterMs);
+      throw rateLimited(teamId, retryAfterMs);
+    }
+    if (e.code === 'slack_webapi_platform_error') {
+      const slackError = e.data?.error ?? 'unknown_error';
+      if (userToken !== undefined && TOKEN_GONE.has(slackError)) return { kind: 'token_invalid', error: slackError };
+      if (TOKEN_GONE.has(slackError)) {
+        throw new LsslackError('slack_token_invalid', `Slack refused the bot token (${slackError}). Check SLACK_BOT_TOKEN and that the app is installed in workspace ${teamId}.`, { detail: slackError });
+      }
+      // cannot_unfurl_url, cannot_find_message, invalid_blocks…: permanent for this job, never retried.
+      throw new LsslackError('slack_api_error', `chat.unfurl failed: ${slackError}`, { detail: slackError });
+    }
+    if (e.code === 'slack_webapi_http_error') {
+      throw new LsslackError('slack_unavailable', `chat.unfurl got HTTP ${e.statusCode ?? '?'} from Slack`, { cause: error });
+    }
+    throw new LsslackError('slack_unavailable', `chat.unfurl could not reach Slack: ${e.message ?? 'unknown error'}`, { cause: error });
+  };
+
+  return {
+    client,
+    postUnfurl(teamId, target, url, content, userToken) {
+      const args = {
+        ...targetArgs(target),
+        unfurls: { [url]: { blocks: content.blocks } },
+        ...(userToken === undefined ? {} : { token: userToken }),
+      } as unknown as ChatUnfurlArguments;
+      return call(teamId, args, userToken);
+    },
+    async postAuthPrompt(teamId, target, authUrl) {
+      // Slack shows the sharer its own ephemeral "connect your account" prompt (slack-platform.md §3).
+      const args = { ...targetArgs(target), user_auth_required: true, user_auth_url: authUrl } as unknown as ChatUnfurlArguments;
+      await call(teamId, args, undefined);
+    },
+  };
+}
+
+function targetArgs(target: UnfurlTarget): Record<string, string> {
+  return target.kind === 'message' ? { channel: target.channel, ts: target.ts } : { unfurl_id: target.unfurlId, source: target.source };
+}
+
+function rateLimited(teamId: string, retryAfterMs: number): LsslackError {
+  return new LsslackError('slack_rate_limited', `Slack rate-limited chat.unfurl for workspace ${teamId}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, { detail: String(retryAfterMs) });
+}

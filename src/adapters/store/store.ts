@@ -1,0 +1,65 @@
+/** What lsslack keeps between restarts. One interface; the lowdb file store implements it (PostgreSQL later). */
+import type { UnfurlTarget, UserMapping } from '../../domain/types.js';
+
+/** A completed identity link. Token fields hold ciphertext (see adapters/crypto), never clear text. */
+export interface StoredLink {
+  readonly teamId: string;
+  readonly slackUserId: string;
+  readonly teamName: string;
+  readonly scope: string;
+  readonly tokenCipher: string;
+  readonly refreshTokenCipher?: string;
+  /** ms since epoch when the access token expires (token rotation only). */
+  readonly expiresAt?: number;
+  readonly linkedAt: string;
+}
+
+/** An unfurl that prompted its sharer to link; posted automatically once they do. */
+export interface PendingUnfurl {
+  readonly id: string;
+  readonly teamId: string;
+  readonly slackUserId: string;
+  readonly channel: string;
+  readonly messageTs: string;
+  readonly target: UnfurlTarget;
+  readonly url: string;
+  readonly eventId: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** OAuth `state`, bound to one browser session and one prompted Slack user. */
+export interface OAuthState {
+  readonly id: string;
+  readonly sessionId: string;
+  readonly teamId: string;
+  readonly slackUserId: string;
+  readonly expiresAt: number;
+}
+
+export interface Store {
+  listMappings(): Promise<UserMapping[]>;
+  findMapping(teamId: string, slackUserId: string): Promise<UserMapping | undefined>;
+  putMapping(mapping: UserMapping): Promise<void>;
+  removeMapping(teamId: string, slackUserId: string): Promise<boolean>;
+
+  listLinks(): Promise<StoredLink[]>;
+  findLink(teamId: string, slackUserId: string): Promise<StoredLink | undefined>;
+  putLink(link: StoredLink): Promise<void>;
+  removeLink(teamId: string, slackUserId: string): Promise<boolean>;
+  removeTeam(teamId: string): Promise<{ links: number; pending: number }>;
+
+  /** Marks `id` used; true only the first time (single-use link tokens). */
+  consumeOnce(id: string, expiresAt: number): Promise<boolean>;
+  putState(state: OAuthState): Promise<void>;
+  /** Removes and returns the state: a state can be taken once, whatever happens next. */
+  takeState(id: string): Promise<OAuthState | undefined>;
+
+  putPending(pending: PendingUnfurl): Promise<void>;
+  takePending(teamId: string, slackUserId: string): Promise<PendingUnfurl[]>;
+  countPending(): Promise<number>;
+
+  /** Cheap health check for /readyz: throws when the store cannot be read. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

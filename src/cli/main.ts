@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { LsslackError } from '../domain/errors.js';
+import { registerConfig } from './commands/config.js';
+import { registerDemo } from './commands/demo.js';
+import { registerStart } from './commands/start.js';
+import { registerUsers } from './commands/users.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { packageInfo } from './package-info.js';
+
+/** Build the commander program (exported so tests can inspect it). */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('lsslack')
+    .description('Unfurls Lightstep trace links in Slack.')
+    .version(packageInfo().version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerStart(program);
+  registerDemo(program);
+  registerUsers(program);
+  registerConfig(program);
+  return program;
+}
+
+/** Run the CLI; resolves to the exit code. The single place errors become messages and exit codes. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv as string[]);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const message = error instanceof LsslackError ? error.message : `Unexpected error: ${(error as Error).stack ?? String(error)}`;
+    process.stderr.write(`lsslack: ${message}\n`);
+    return exitCodeFor(error);
+  }
+}

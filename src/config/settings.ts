@@ -1,0 +1,84 @@
+/**
+ * Every setting lsslack has, in one table: its key (config file, `lsslack config set`), its
+ * environment variable, whether it is a secret, its default and how to check it. loadConfig walks
+ * this table, so adding a setting is one entry.
+ */
+
+export type SettingKind = 'string' | 'url' | 'origins' | 'int' | 'mode' | 'level' | 'seconds' | 'path';
+
+export interface SettingSpec {
+  readonly key: SettingKey;
+  readonly env: string;
+  readonly kind: SettingKind;
+  readonly secret: boolean;
+  /** Value used when no source sets it; undefined = no default. */
+  readonly fallback?: string;
+  readonly description: string;
+  /** Extra check beyond the kind (returns a problem, or undefined when fine). */
+  readonly check?: (value: string) => string | undefined;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export type SettingKey =
+  | 'slack.appToken'
+  | 'slack.botToken'
+  | 'slack.signingSecret'
+  | 'slack.clientId'
+  | 'slack.clientSecret'
+  | 'slack.apiUrl'
+  | 'slack.authorizeUrl'
+  | 'lightstep.appUrl'
+  | 'lightstep.apiUrl'
+  | 'lightstep.org'
+  | 'lightstep.apiKey'
+  | 'mode'
+  | 'http.host'
+  | 'http.port'
+  | 'http.publicUrl'
+  | 'dataDir'
+  | 'concurrency'
+  | 'logLevel'
+  | 'secretKey'
+  | 'adminToken'
+  | 'shutdownTimeout'
+  | 'store.url';
+
+const prefixed = (prefix: string, what: string) => (value: string) =>
+  value.startsWith(prefix) ? undefined : `must be ${what} starting with "${prefix}"`;
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { key: 'slack.appToken', env: 'SLACK_APP_TOKEN', kind: 'string', secret: true, description: 'app-level token (xapp-…) with connections:write, for Socket Mode', check: prefixed('xapp-', 'an app-level token') },
+  { key: 'slack.botToken', env: 'SLACK_BOT_TOKEN', kind: 'string', secret: true, description: 'bot token (xoxb-…) with links:read and links:write', check: prefixed('xoxb-', 'a bot token') },
+  { key: 'slack.signingSecret', env: 'SLACK_SIGNING_SECRET', kind: 'string', secret: true, description: 'signing secret for HTTP mode (Basic Information → App Credentials)' },
+  { key: 'slack.clientId', env: 'SLACK_CLIENT_ID', kind: 'string', secret: false, description: 'OAuth client id (Basic Information → App Credentials)' },
+  { key: 'slack.clientSecret', env: 'SLACK_CLIENT_SECRET', kind: 'string', secret: true, description: 'OAuth client secret' },
+  { key: 'slack.apiUrl', env: 'SLACK_API_URL', kind: 'url', secret: false, fallback: 'https://slack.com/api/', description: 'Slack Web API base URL' },
+  { key: 'slack.authorizeUrl', env: 'SLACK_AUTHORIZE_URL', kind: 'url', secret: false, fallback: 'https://slack.com/oauth/v2/authorize', description: 'browser OAuth authorize page' },
+  { key: 'lightstep.appUrl', env: 'LIGHTSTEP_APP_URL', kind: 'origins', secret: false, fallback: 'https://app.lightstep.com', description: 'origin(s) whose trace links are unfurled, comma-separated' },
+  { key: 'lightstep.apiUrl', env: 'LIGHTSTEP_API_URL', kind: 'url', secret: false, fallback: 'https://api.lightstep.com', description: 'Lightstep public API base URL' },
+  { key: 'lightstep.org', env: 'LIGHTSTEP_ORG', kind: 'string', secret: false, description: 'Lightstep organization name (it never appears in trace links)' },
+  { key: 'lightstep.apiKey', env: 'LIGHTSTEP_API_KEY', kind: 'string', secret: true, description: 'Lightstep API key (sent as Authorization: Bearer)' },
+  { key: 'mode', env: 'LSSLACK_MODE', kind: 'mode', secret: false, fallback: 'socket', description: 'how Slack events arrive: socket or http' },
+  { key: 'http.host', env: 'LSSLACK_HOST', kind: 'string', secret: false, fallback: '127.0.0.1', description: 'address of the built-in HTTP listener' },
+  { key: 'http.port', env: 'LSSLACK_PORT', kind: 'int', secret: false, fallback: '3000', min: 0, max: 65535, description: 'port of the built-in HTTP listener (0 = any free port)' },
+  { key: 'http.publicUrl', env: 'LSSLACK_PUBLIC_URL', kind: 'url', secret: false, description: 'how browsers reach the listener (OAuth links); default http://HOST:PORT' },
+  { key: 'dataDir', env: 'LSSLACK_DATA_DIR', kind: 'path', secret: false, description: 'where the store, key and journal live; default a per-user data directory' },
+  { key: 'concurrency', env: 'LSSLACK_CONCURRENCY', kind: 'int', secret: false, fallback: '8', min: 1, max: 1024, description: 'number of unfurl workers' },
+  { key: 'logLevel', env: 'LSSLACK_LOG_LEVEL', kind: 'level', secret: false, fallback: 'info', description: 'log level: fatal, error, warn, info, debug, trace or silent' },
+  { key: 'secretKey', env: 'LSSLACK_SECRET_KEY', kind: 'string', secret: true, description: 'key that encrypts tokens and signs links (64 hex chars); generated into the data dir when unset', check: (v) => (/^[0-9a-fA-F]{64}$/.test(v) ? undefined : 'must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`') },
+  { key: 'adminToken', env: 'LSSLACK_ADMIN_TOKEN', kind: 'string', secret: true, description: 'bearer token required by /status and /metrics (else loopback only)', check: (v) => (v.length >= 16 ? undefined : 'must be at least 16 characters') },
+  { key: 'shutdownTimeout', env: 'LSSLACK_SHUTDOWN_TIMEOUT', kind: 'seconds', secret: false, fallback: '10', min: 0, max: 3600, description: 'seconds running jobs may take to finish on shutdown' },
+  { key: 'store.url', env: 'LSSLACK_STORE_URL', kind: 'url', secret: true, description: 'postgres://… to share state between replicas (default: embedded lowdb store)' },
+];
+
+/** Look a setting up by key; undefined for unknown keys. */
+export function findSetting(key: string): SettingSpec | undefined {
+  return SETTINGS.find((s) => s.key === key);
+}
+
+/** Show a secret without revealing it: the first 4 characters of a token prefix, then stars. */
+export function maskSecret(value: string): string {
+  const prefix = /^(xapp|xoxb|xoxp|xoxe)-/.exec(value)?.[0] ?? '';
+  return `${prefix}${'*'.repeat(8)}`;
+}

@@ -1,0 +1,64 @@
+/** What the unfurl job needs from the world. Adapters implement these; the job never sees an SDK. */
+import type { JobOutcome, Trace, TraceRef, UnfurlContent, UnfurlJob, UnfurlTarget, UserMapping } from './types.js';
+
+export type FetchTraceResult = { readonly kind: 'found'; readonly trace: Trace } | { readonly kind: 'not_found' };
+
+/** A trace backend (Lightstep's public API). Throws LsslackError for outages and bad replies. */
+export interface TraceSource {
+  fetchTrace(ref: TraceRef, signal?: AbortSignal): Promise<FetchTraceResult>;
+}
+
+/** Who may see what: admin mappings and completed identity links. */
+export interface IdentityDirectory {
+  findMapping(teamId: string, slackUserId: string): Promise<UserMapping | undefined>;
+  /** The Slack user token to post with, when the user has completed linking; undefined otherwise. */
+  findLinkToken(teamId: string, slackUserId: string): Promise<string | undefined>;
+}
+
+/** How an unlinked user gets to the linking flow. */
+export interface AuthPrompter {
+  /** Builds the `user_auth_url` for this job (and remembers the pending unfurl). */
+  authUrlFor(job: UnfurlJob, mapped: boolean): Promise<string>;
+}
+
+export type PostResult =
+  | { readonly kind: 'posted' }
+  /** The user token no longer works (revoked, expired, invalid): the link must be dropped. */
+  | { readonly kind: 'token_invalid'; readonly error: string };
+
+/** Slack's chat.unfurl. Throws LsslackError for failures that end the job. */
+export interface UnfurlPoster {
+  postUnfurl(teamId: string, target: UnfurlTarget, url: string, content: UnfurlContent, userToken?: string): Promise<PostResult>;
+  postAuthPrompt(teamId: string, target: UnfurlTarget, authUrl: string): Promise<void>;
+}
+
+/** Drops a link whose token Slack refused, so the next share prompts again. */
+export interface LinkRevoker {
+  dropLink(teamId: string, slackUserId: string, reason: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+/** The subset of pino lsslack uses; tests pass a real pino writing to a captured stream. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+export interface UnfurlJobPorts {
+  readonly allowedOrigins: readonly string[];
+  readonly traces: TraceSource;
+  readonly identities: IdentityDirectory;
+  readonly prompter: AuthPrompter;
+  readonly poster: UnfurlPoster;
+  readonly links: LinkRevoker;
+  /** When false, a mapping alone is enough (no OAuth link required). */
+  readonly requireLink: boolean;
+}
+
+export type { JobOutcome };

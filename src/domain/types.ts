@@ -1,0 +1,142 @@
+/** Plain data shared by every step of the unfurl pipeline. No I/O, no SDK types. */
+
+/** A trace link found in a Slack message, reduced to what the pipeline needs. */
+export interface TraceRef {
+  /** The URL exactly as it arrived in the event (the `unfurls` key must match it). */
+  readonly url: string;
+  /** Origin of the link, e.g. `https://app.lightstep.com`. */
+  readonly origin: string;
+  /** Lightstep project name (first path segment). */
+  readonly project: string;
+  /** 16-hex span id used to fetch the stored trace. */
+  readonly seedSpanId: string;
+  /**
+   * Span selected in the UI (`#span-<hex>`), lowercase hex, possibly abbreviated: Lightstep's own
+   * examples shorten it, so it is matched as a unique prefix against the trace's span ids.
+   */
+  readonly selectedSpanPrefix?: string;
+}
+
+export type SpanKind = 'server' | 'client' | 'producer' | 'consumer' | 'internal';
+
+/** Backend-neutral span. Times are epoch microseconds. */
+export interface Span {
+  readonly spanId: string;
+  readonly parentId?: string;
+  readonly service: string;
+  readonly name: string;
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly isError: boolean;
+  readonly kind?: SpanKind;
+}
+
+/** A trace as fetched from a backend, already normalised. */
+export interface Trace {
+  readonly traceId?: string;
+  readonly spans: readonly Span[];
+}
+
+/** One contiguous piece of the critical path. */
+export interface CriticalSection {
+  readonly spanId: string;
+  readonly startUs: number;
+  readonly endUs: number;
+}
+
+/** A span on the critical path, with the time it contributes to it. */
+export interface CriticalContributor {
+  readonly spanId: string;
+  readonly service: string;
+  readonly name: string;
+  /** Sum of this span's critical-path sections, µs. */
+  readonly criticalUs: number;
+  /** criticalUs / trace duration, 0..1. */
+  readonly share: number;
+}
+
+export interface SpanSummary {
+  readonly spanId: string;
+  readonly service: string;
+  readonly name: string;
+  readonly durationUs: number;
+  /** duration / trace duration, 0..1. */
+  readonly share: number;
+  /** start − trace start, µs. */
+  readonly offsetUs: number;
+  readonly isError: boolean;
+  /** Root first, the span's parent last; empty for a root span. */
+  readonly ancestry: readonly { readonly spanId: string; readonly service: string; readonly name: string }[];
+}
+
+/** What the analysis step produces; everything the renderer needs. */
+export interface TraceSummary {
+  readonly traceId?: string;
+  readonly root: { readonly spanId: string; readonly service: string; readonly name: string };
+  readonly startUs: number;
+  readonly durationUs: number;
+  readonly spanCount: number;
+  readonly serviceCount: number;
+  readonly errorCount: number;
+  /** Earliest-starting error span, if any. */
+  readonly firstError?: { readonly spanId: string; readonly service: string; readonly name: string };
+  /** Spans whose parent is not in the trace (the root excluded). */
+  readonly orphanCount: number;
+  /** Sections in chronological order. */
+  readonly criticalPath: readonly CriticalSection[];
+  /** Spans on the critical path, largest contribution first. */
+  readonly topContributors: readonly CriticalContributor[];
+  /** The selected span (from the URL fragment), when it was found. */
+  readonly selected?: SpanSummary;
+  /** How the fragment resolved: found, absent from the URL, no match, or several spans share the prefix. */
+  readonly selectedStatus: 'found' | 'none' | 'not_found' | 'ambiguous';
+}
+
+/** Slack Block Kit, as plain JSON. */
+export type Block = Record<string, unknown>;
+
+export interface UnfurlContent {
+  readonly blocks: readonly Block[];
+}
+
+/** Where a chat.unfurl goes: a posted message, or a link typed in the composer. */
+export type UnfurlTarget =
+  | { readonly kind: 'message'; readonly channel: string; readonly ts: string }
+  | { readonly kind: 'composer'; readonly unfurlId: string; readonly source: string };
+
+/** One link of one link_shared event: the unit of work of the queue. */
+export interface UnfurlJob {
+  /** Stable id: `${eventId}:${index of the link}`. */
+  readonly id: string;
+  readonly eventId: string;
+  readonly teamId: string;
+  readonly userId: string;
+  readonly channel: string;
+  readonly messageTs: string;
+  readonly target: UnfurlTarget;
+  /** URL as it came in the event (may contain `&amp;`). */
+  readonly url: string;
+  /** ms since epoch when the event reached lsslack. */
+  readonly receivedAt: number;
+}
+
+/** Admin-made mapping of a Slack user to a Lightstep user and the projects they may see. */
+export interface UserMapping {
+  readonly teamId: string;
+  readonly slackUserId: string;
+  readonly lightstepUser: string;
+  /** Project names, or `'*'` for every project. */
+  readonly projects: readonly string[] | '*';
+  readonly mappedAt: string;
+}
+
+export type OutcomeKind = 'unfurled' | 'prompted' | 'not_authorized' | 'not_found' | 'skipped' | 'failed';
+
+/** How a job ended. Expected endings are values; `failed` carries the error code. */
+export type JobOutcome =
+  | { readonly kind: 'unfurled'; readonly project: string; readonly spanCount: number }
+  | { readonly kind: 'prompted'; readonly project: string; readonly reason: 'not_mapped' | 'not_linked' }
+  | { readonly kind: 'not_authorized'; readonly project: string }
+  | { readonly kind: 'not_found'; readonly project: string }
+  | { readonly kind: 'skipped'; readonly reason: 'not_a_trace_link' | 'duplicate' | 'workspace_uninstalled' }
+  | { readonly kind: 'failed'; readonly project?: string; readonly code: string; readonly message: string };

@@ -1,0 +1,29 @@
+/** Monotonic counters since start, by name (events_received, slack_429, lightstep_retries…). */
+export interface Counters {
+  inc(name: CounterName, by?: number): void;
+  get(name: CounterName): number;
+  snapshot(): Readonly<Record<CounterName, number>>;
+}
+
+export type CounterName =
+  | 'events_received'
+  | 'events_acked'
+  | 'events_deduplicated'
+  | 'events_ignored'
+  | 'envelopes_dropped'
+  | 'slack_429'
+  | 'lightstep_retries'
+  | 'links_dropped';
+
+const NAMES: readonly CounterName[] = ['events_received', 'events_acked', 'events_deduplicated', 'events_ignored', 'envelopes_dropped', 'slack_429', 'lightstep_retries', 'links_dropped'];
+
+export function createCounters(): Counters {
+  const values = Object.fromEntries(NAMES.map((n) => [n, 0])) as Record<CounterName, number>;
+  return {
+    inc(name, by = 1) {
+      values[name] += by;
+    },
+    get: (name) => values[name],
+    snapshot: () => ({ ...values }),
+  };
+}

@@ -1,0 +1,101 @@
+import { EventEmitter } from 'node:events';
+import type { JobOutcome, OutcomeKind, UnfurlJob } from '../domain/types.js';
+
+/** One finished job as shown to operators: no trace content, no tokens. */
+export interface JobRecord {
+  readonly at: number;
+  readonly jobId: string;
+  readonly team: string;
+  readonly channel: string;
+  readonly project?: string;
+  readonly outcome: OutcomeKind;
+  readonly detail?: string;
+  readonly durationMs: number;
+  /** Event received → job finished, ms. */
+  readonly latencyMs: number;
+}
+
+export interface ErrorRecord {
+  readonly at: number;
+  readonly code: string;
+  readonly message: string;
+  readonly jobId?: string;
+}
+
+export interface JobLogSnapshot {
+  readonly outcomes: Readonly<Record<OutcomeKind, number>>;
+  readonly failedByCode: Readonly<Record<string, number>>;
+  readonly recentJobs: readonly JobRecord[];
+  readonly recentErrors: readonly ErrorRecord[];
+  readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number; readonly samples: number };
+}
+
+const RECENT_JOBS = 20;
+const RECENT_ERRORS = 10;
+const LATENCY_WINDOW = 1024;
+
+/**
+ * The record of how every job ended. Emits 'job' on each outcome so the status stream can push
+ * at once. Latency is event→outcome over the last LATENCY_WINDOW unfurls.
+ */
+export class JobLog extends EventEmitter {
+  readonly #outcomes: Record<OutcomeKind, number> = { unfurled: 0, prompted: 0, not_authorized: 0, not_found: 0, skipped: 0, failed: 0 };
+  readonly #failedByCode: Record<string, number> = {};
+  readonly #jobs: JobRecord[] = [];
+  readonly #errors: ErrorRecord[] = [];
+  readonly #latency: number[] = [];
+  #latencyNext = 0;
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    super();
+    this.#now = now;
+  }
+
+  record(job: UnfurlJob, outcome: JobOutcome, durationMs: number): JobRecord {
+    const at = this.#now();
+    this.#outcomes[outcome.kind] += 1;
+    const project = 'project' in outcome ? outcome.project : undefined;
+    const detail = outcome.kind === 'failed' ? outcome.code : 'reason' in outcome ? outcome.reason : undefined;
+    const record: JobRecord = { at, jobId: job.id, team: job.teamId, channel: job.channel, project, outcome: outcome.kind, detail, durationMs, latencyMs: at - job.receivedAt };
+    push(this.#jobs, record, RECENT_JOBS);
+    if (outcome.kind === 'failed') {
+      this.#failedByCode[outcome.code] = (this.#failedByCode[outcome.code] ?? 0) + 1;
+      this.error(outcome.code, outcome.message, job.id);
+    }
+    if (outcome.kind === 'unfurled' || outcome.kind === 'not_found' || outcome.kind === 'prompted') {
+      this.#latency[this.#latencyNext] = record.latencyMs;
+      this.#latencyNext = (this.#latencyNext + 1) % LATENCY_WINDOW;
+    }
+    this.emit('job', record);
+    return record;
+  }
+
+  /** Errors that are not a job's outcome (a dropped envelope, a failed reconnect…). */
+  error(code: string, message: string, jobId?: string): void {
+    push(this.#errors, { at: this.#now(), code, message, jobId }, RECENT_ERRORS);
+  }
+
+  snapshot(): JobLogSnapshot {
+    const sorted = [...this.#latency].sort((a, b) => a - b);
+    return {
+      outcomes: { ...this.#outcomes },
+      failedByCode: { ...this.#failedByCode },
+      recentJobs: [...this.#jobs].reverse(),
+      recentErrors: [...this.#errors].reverse(),
+      latencyMs: { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99), samples: sorted.length },
+    };
+  }
+}
+
+function push<T>(list: T[], item: T, max: number): void {
+  list.push(item);
+  if (list.length > max) list.shift();
+}
+
+/** Nearest-rank quantile of an ascending array; 0 when empty. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[index] ?? 0;
+}
