@@ -105,7 +105,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       onDone: (job, outcome, durationMs) => {
         const record = jobs.record(job, outcome, durationMs);
         const level = outcome.kind === 'failed' ? 'warn' : 'info';
-        jobLog[level]({ jobId: job.id, team: job.teamId, channel: job.channel, project: record.project, outcome: outcome.kind, detail: record.detail, durationMs, latencyMs: record.latencyMs }, `job ${outcome.kind}`);
+        jobLog[level]({ jobId: job.id, team: job.teamId, channel: job.channel, project: record.project, outcome: outcome.kind, detail: record.detail, ...(outcome.kind === 'failed' ? { reason: outcome.message } : {}), durationMs, latencyMs: record.latencyMs }, `job ${outcome.kind}`);
       },
     });
     stopQueue = (timeoutMs) => queue.stop(timeoutMs);

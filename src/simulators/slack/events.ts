@@ -66,8 +66,9 @@ export function linkSharedEvent(options: LinkSharedEventOptions): object {
   const messageTs =
     options.messageTs ?? (source === 'composer' ? `${userId}-${randomUUID()}-${base36(32)}` : freshTs());
   const eventTs = freshTs();
-  const unfurlId =
-    options.unfurlId ?? `${channel}.${messageTs.replace(/[^0-9A-Za-z]/g, '').slice(0, 24)}.${base36(6)}.${randomBytes(16).toString('hex')}`;
+  // Opaque like Slack's `C123456.123456789.987501.1b90…` (§2); only chat.unfurl interprets it.
+  const tsDigits = messageTs.replace(/[^0-9A-Za-z]/g, '').slice(0, 24);
+  const unfurlId = options.unfurlId ?? `${channel}.${tsDigits}.${base36(6)}.${randomBytes(16).toString('hex')}`;
   eventCounter += 1;
   const eventId = options.eventId ?? `Ev0SIM${String(eventCounter).padStart(6, '0')}${base36(4).toUpperCase()}`;
   const event: Record<string, unknown> = {
@@ -82,6 +83,8 @@ export function linkSharedEvent(options: LinkSharedEventOptions): object {
     event_ts: eventTs,
   };
   if (options.threadTs !== undefined) event.thread_ts = options.threadTs;
+  const context = JSON.stringify({ e: 'link_shared', t: teamId, c: channel });
+  const eventContext = `4-${Buffer.from(context).toString('base64url')}`;
   return {
     token: 'simVerificationToken0000',
     team_id: teamId,
@@ -97,7 +100,7 @@ export function linkSharedEvent(options: LinkSharedEventOptions): object {
       { enterprise_id: null, team_id: teamId, user_id: 'U0SIMBOT', is_bot: true, is_enterprise_install: false },
     ],
     is_ext_shared_channel: false,
-    event_context: `4-${Buffer.from(JSON.stringify({ e: 'link_shared', t: teamId, c: channel })).toString('base64url')}`,
+    event_context: eventContext,
   };
 }
 

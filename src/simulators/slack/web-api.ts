@@ -389,7 +389,9 @@ export class WebApi {
       if (errors.length > 0) return this.#invalidBlocks(errors, headers);
     }
     if (args.user_auth_blocks !== undefined) {
-      if (!authBlocksParsed) return this.#invalidBlocks(['must be a JSON array [json-pointer:/user_auth_blocks]'], headers);
+      if (!authBlocksParsed) {
+        return this.#invalidBlocks(['must be a JSON array [json-pointer:/user_auth_blocks]'], headers);
+      }
       const errors = validateBlocks(args.user_auth_blocks, '/user_auth_blocks');
       if (errors.length > 0) return this.#invalidBlocks(errors, headers);
     }

@@ -1,0 +1,151 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { openLowdbStore } from '../../src/adapters/store/lowdb-store.js';
+import type { Store } from '../../src/adapters/store/store.js';
+import { createDaemon, type Daemon } from '../../src/app/daemon.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/config.js';
+import { sampleCheckoutTrace, startLightstepSimulator, type LightstepSimulator } from '../../src/simulators/lightstep/index.js';
+import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
+
+/** Collects pino's JSON lines so tests can assert on logs (and on the absence of secrets). */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(line);
+    done();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+  records(): Array<Record<string, unknown>> {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+export interface Stack {
+  readonly slack: SlackSimulator;
+  readonly lightstep: LightstepSimulator;
+  readonly daemon: Daemon;
+  readonly config: Config;
+  readonly logs: LogCapture;
+  readonly dataDir: string;
+  readonly httpUrl: string;
+  readonly publicUrl: string;
+  /** A second handle on the same store file, as the CLI would open it. */
+  store(): Promise<Store>;
+  stop(): Promise<void>;
+}
+
+export const TEAM = 'T0SIM';
+export const USER = 'U0SIMUSER';
+export const PROJECT = 'checkout';
+
+export interface StackOptions {
+  readonly env?: Record<string, string>;
+  readonly mappings?: Array<{ teamId?: string; slackUserId?: string; projects: string[] | '*' }>;
+  readonly startDaemon?: boolean;
+  readonly dataDir?: string;
+}
+
+/** Both simulators plus a daemon wired to them on loopback, with captured logs. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'lsslack-test-')));
+  const slack = await startSlackSimulator();
+  const lightstep = await startLightstepSimulator({ org: 'test-org', projects: [PROJECT, 'payments'] });
+  lightstep.addTrace(PROJECT, sampleCheckoutTrace());
+  const config = loadConfig({
+    env: {
+      SLACK_APP_TOKEN: slack.appToken,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_CLIENT_ID: slack.clientId,
+      SLACK_CLIENT_SECRET: slack.clientSecret,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_AUTHORIZE_URL: slack.authorizeUrl,
+      LIGHTSTEP_API_URL: lightstep.url,
+      LIGHTSTEP_ORG: lightstep.org,
+      LIGHTSTEP_API_KEY: lightstep.apiKey,
+      LSSLACK_PORT: '0',
+      LSSLACK_DATA_DIR: dataDir,
+      LSSLACK_LOG_LEVEL: 'debug',
+      ...options.env,
+    },
+    require: 'start',
+  });
+  const logs = new LogCapture();
+  const log = pino({ level: config.logLevel }, logs);
+  const seed = await openLowdbStore({ dataDir });
+  for (const m of options.mappings ?? [{ projects: [PROJECT] }]) {
+    await seed.putMapping({ teamId: m.teamId ?? TEAM, slackUserId: m.slackUserId ?? USER, lightstepUser: 'ada@example.com', projects: m.projects, mappedAt: new Date().toISOString() });
+  }
+  await seed.close();
+  const daemon = createDaemon({ config, log, version: 'test', clientPingTimeoutMs: 400 });
+  let httpUrl = '';
+  let publicUrl = '';
+  if (options.startDaemon !== false) {
+    ({ httpUrl, publicUrl } = await daemon.start());
+    if (config.mode === 'socket') await slack.waitForSocketConnections(1, 10_000);
+  }
+  const opened: Store[] = [];
+  return {
+    slack,
+    lightstep,
+    daemon,
+    config,
+    logs,
+    dataDir,
+    httpUrl,
+    publicUrl,
+    async store() {
+      const s = await openLowdbStore({ dataDir });
+      opened.push(s);
+      return s;
+    },
+    async stop() {
+      await daemon.stop();
+      for (const s of opened) await s.close();
+      await slack.stop();
+      await lightstep.stop();
+      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Lightstep trace link for the sample trace. */
+export function traceUrl(options: { project?: string; span?: string; fragment?: string; origin?: string } = {}): string {
+  const span = options.span ?? '3f2a9c7d1e8b4a01';
+  const fragment = options.fragment === undefined ? '' : `#span-${options.fragment}`;
+  return `${options.origin ?? 'https://app.lightstep.com'}/${options.project ?? PROJECT}/trace?span_guid=${span}&at_micros=1749992800123000${fragment}`;
+}
+
+/** Resolve after `ms` (only for "nothing more happens" checks, never as a timing assert). */
+export const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Deliver an event the way Slack does: if the envelope is not acked (socket closed mid-flight,
+ * no connection), send it again as a retry, until acked.
+ */
+export async function deliver(slack: SlackSimulator, body: object, maxAttempts = 40): Promise<number> {
+  for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
+    try {
+      if (slack.socketConnections === 0) throw new Error('no connection');
+      await slack.sendEvent(body, { retryAttempt: attempt, retryReason: attempt === 0 ? '' : 'timeout', timeoutMs: 3000 });
+      return attempt;
+    } catch {
+      await settle(150);
+    }
+  }
+  throw new Error(`event not acknowledged after ${maxAttempts} deliveries`);
+}
+
+/** Poll until `check` is true (or fail with `what` after `timeoutMs`). */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await settle(20);
+  }
+}
