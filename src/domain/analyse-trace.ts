@@ -75,7 +75,7 @@ interface TraceStats {
 }
 
 function collectStats(index: SpanIndex): TraceStats {
-  const { spans, duplicate } = index;
+  const { spans, duplicate, startUs, endUs } = index;
   let minStart = Number.POSITIVE_INFINITY;
   let maxEnd = Number.NEGATIVE_INFINITY;
   let spanCount = 0;
@@ -85,13 +85,14 @@ function collectStats(index: SpanIndex): TraceStats {
   for (let i = 0; i < spans.length; i++) {
     if (duplicate[i] === 1) continue;
     const span = spanAt(spans, i);
+    const start = startUs[i]!;
     spanCount++;
-    if (span.startUs < minStart) minStart = span.startUs;
-    if (span.endUs > maxEnd) maxEnd = span.endUs;
+    if (start < minStart) minStart = start;
+    if (endUs[i]! > maxEnd) maxEnd = endUs[i]!;
     services.add(span.service);
     if (span.isError) {
       errorCount++;
-      if (firstError < 0 || span.startUs < spanAt(spans, firstError).startUs) firstError = i;
+      if (firstError < 0 || start < startUs[firstError]!) firstError = i;
     }
   }
   return {
@@ -122,24 +123,23 @@ interface Roots {
  * only falls back to an orphan when there is none. A span naming itself as parent is an orphan too.
  */
 function findRoots(index: SpanIndex): Roots {
-  const { spans, duplicate, parent } = index;
+  const { spans, duplicate, parent, startUs } = index;
   const all: number[] = [];
   let orphanCount = 0;
   let mainParentless = -1;
   let mainOrphan = -1;
   for (let i = 0; i < spans.length; i++) {
     if (duplicate[i] === 1 || parent[i] !== -1) continue;
-    const span = spanAt(spans, i);
     all.push(i);
-    if (hasParentId(span)) {
+    if (hasParentId(spanAt(spans, i))) {
       orphanCount++;
-      if (mainOrphan < 0 || span.startUs < spanAt(spans, mainOrphan).startUs) mainOrphan = i;
-    } else if (mainParentless < 0 || span.startUs < spanAt(spans, mainParentless).startUs) {
+      if (mainOrphan < 0 || startUs[i]! < startUs[mainOrphan]!) mainOrphan = i;
+    } else if (mainParentless < 0 || startUs[i]! < startUs[mainParentless]!) {
       mainParentless = i;
     }
   }
   // Array.prototype.sort is stable, so equal starts keep input order.
-  all.sort((a, b) => spanAt(spans, a).startUs - spanAt(spans, b).startUs);
+  all.sort((a, b) => startUs[a]! - startUs[b]!);
   // A trace where every span sits in a parent cycle has no root at all: title it by its first span.
   const main = mainParentless >= 0 ? mainParentless : mainOrphan >= 0 ? mainOrphan : firstDistinct(index);
   return { all, main, mainIsOrphan: mainParentless < 0 && mainOrphan >= 0, orphanCount };
@@ -149,11 +149,12 @@ function hasParentId(span: Span): boolean {
   return span.parentId !== undefined && span.parentId !== '';
 }
 
-/** The earliest-starting distinct span (index 0 is never a duplicate, but stay explicit). */
+/** The earliest-starting distinct span (index 0 is never a duplicate). */
 function firstDistinct(index: SpanIndex): number {
+  const { duplicate, startUs } = index;
   let best = 0;
-  for (let i = 1; i < index.spans.length; i++) {
-    if (index.duplicate[i] === 0 && spanAt(index.spans, i).startUs < spanAt(index.spans, best).startUs) best = i;
+  for (let i = 1; i < startUs.length; i++) {
+    if (duplicate[i] === 0 && startUs[i]! < startUs[best]!) best = i;
   }
   return best;
 }
@@ -220,11 +221,14 @@ function selectSpan(index: SpanIndex, prefix: string | undefined, stats: TraceSt
   return { status: 'found', span: summariseSpan(index, match, stats) };
 }
 
-/** @returns the one span index whose id starts with `prefix`, -1 for none, -2 for several. */
+/**
+ * @returns the one span index whose id starts with `prefix`, -1 for none, -2 for several. Span ids
+ *   are compared as stored: the normalised model keeps them lowercase.
+ */
 function findUniquePrefix(index: SpanIndex, prefix: string): number {
   let found = -1;
   for (let i = 0; i < index.spans.length; i++) {
-    if (index.duplicate[i] === 1 || !spanAt(index.spans, i).spanId.toLowerCase().startsWith(prefix)) continue;
+    if (index.duplicate[i] === 1 || !spanAt(index.spans, i).spanId.startsWith(prefix)) continue;
     if (found >= 0) return -2;
     found = i;
   }

@@ -23,7 +23,21 @@ export interface SpanIndex {
   /** Children of span i are `children[childStart[i] .. childStart[i + 1])`, in input order. */
   readonly childStart: Int32Array;
   readonly children: Int32Array;
+  /**
+   * Copies of each span's times and kind. Later passes visit spans in tree order, i.e. at random
+   * memory addresses; reading 8-byte slots of a typed array instead of whole span objects is what
+   * keeps a million-span trace within seconds.
+   */
+  readonly startUs: Float64Array;
+  readonly endUs: Float64Array;
+  /** {@link KIND_OTHER}, {@link KIND_PRODUCER} or {@link KIND_CONSUMER}. */
+  readonly kind: Uint8Array;
 }
+
+/** Span kinds as the critical path needs them: only PRODUCER→CONSUMER edges are special. */
+export const KIND_OTHER = 0;
+export const KIND_PRODUCER = 1;
+export const KIND_CONSUMER = 2;
 
 /**
  * Indexes spans by id and builds the child adjacency in compressed form (counting sort), so a trace
@@ -33,10 +47,19 @@ export interface SpanIndex {
  */
 export function indexSpans(spans: readonly Span[]): SpanIndex {
   const n = spans.length;
+  const startUs = new Float64Array(n);
+  const endUs = new Float64Array(n);
+  const kind = new Uint8Array(n);
   // Filling backwards lets the first occurrence overwrite later ones with one map operation per span;
-  // Map lookups dominate the cost of indexing a large trace.
+  // Map operations dominate the cost of indexing a large trace.
   const indexById = new Map<string, number>();
-  for (let i = n - 1; i >= 0; i--) indexById.set(spanAt(spans, i).spanId, i);
+  for (let i = n - 1; i >= 0; i--) {
+    const span = spanAt(spans, i);
+    indexById.set(span.spanId, i);
+    startUs[i] = span.startUs;
+    endUs[i] = span.endUs;
+    kind[i] = span.kind === 'producer' ? KIND_PRODUCER : span.kind === 'consumer' ? KIND_CONSUMER : KIND_OTHER;
+  }
   const duplicate = new Uint8Array(n);
   if (indexById.size !== n) {
     for (let i = 0; i < n; i++) if (indexById.get(spanAt(spans, i).spanId) !== i) duplicate[i] = 1;
@@ -45,8 +68,8 @@ export function indexSpans(spans: readonly Span[]): SpanIndex {
   const childStart = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) {
     if (duplicate[i] === 1) continue;
-    const span = spanAt(spans, i);
-    const p = span.parentId === undefined ? undefined : indexById.get(span.parentId);
+    const parentId = spanAt(spans, i).parentId;
+    const p = parentId === undefined ? undefined : indexById.get(parentId);
     if (p === undefined || p === i) continue;
     parent[i] = p;
     childStart[p + 1]! += 1;
@@ -58,7 +81,7 @@ export function indexSpans(spans: readonly Span[]): SpanIndex {
     const p = parent[i]!;
     if (p >= 0) children[fill[p]!++] = i;
   }
-  return { spans, indexById, parent, duplicate, childStart, children };
+  return { spans, indexById, parent, duplicate, childStart, children, startUs, endUs, kind };
 }
 
 /**
@@ -168,7 +191,7 @@ class Workspace {
    * @returns how many spans `order` now holds
    */
   collectBlockingTree(root: number, stampValue: number): number {
-    const { spans, childStart, children } = this.index;
+    const { childStart, children, kind } = this.index;
     const { order, stamp, stack } = this;
     let size = 0;
     // Each span is stamped when pushed, so the stack never holds more than n entries.
@@ -178,11 +201,11 @@ class Workspace {
     while (top > 0) {
       const node = stack[--top]!;
       order[size++] = node;
-      const isProducer = spanAt(spans, node).kind === 'producer';
+      const isProducer = kind[node] === KIND_PRODUCER;
       for (let c = childStart[node + 1]! - 1; c >= childStart[node]!; c--) {
         const child = children[c]!;
         if (stamp[child] === stampValue) continue;
-        if (isProducer && spanAt(spans, child).kind === 'consumer') continue;
+        if (isProducer && kind[child] === KIND_CONSUMER) continue;
         stamp[child] = stampValue;
         stack[top++] = child;
       }
@@ -196,14 +219,13 @@ class Workspace {
    * before its children and the drop cascades.
    */
   sanitize(size: number): void {
-    const { spans, parent } = this.index;
+    const { parent, startUs, endUs } = this.index;
     const { order, kept, start, end } = this;
     for (let k = 0; k < size; k++) {
       const node = order[k]!;
-      const span = spanAt(spans, node);
-      let s = span.startUs;
+      let s = startUs[node]!;
       // A negative duration would let the walk revisit a span forever; treat it as zero-length.
-      let e = Math.max(span.endUs, s);
+      let e = Math.max(endUs[node]!, s);
       kept[node] = 1;
       if (k > 0) {
         const p = parent[node]!;
@@ -234,7 +256,7 @@ class Workspace {
    * would pick (earliest start, then first in input) last, where the pointer finds it first.
    */
   sortKeptChildren(size: number): void {
-    const { spans, parent } = this.index;
+    const { parent, startUs } = this.index;
     const { order, kept, kids, kidStart, kidCount, cursor, end } = this;
     for (let k = 0; k < size; k++) kidCount[order[k]!] = 0;
     for (let k = 1; k < size; k++) {
@@ -256,7 +278,7 @@ class Workspace {
       cursor[p]! += 1;
     }
     const byEnd = (a: number, b: number): number =>
-      end[a]! - end[b]! || spanAt(spans, b).startUs - spanAt(spans, a).startUs || b - a;
+      end[a]! - end[b]! || startUs[b]! - startUs[a]! || b - a;
     for (let k = 0; k < size; k++) {
       const node = order[k]!;
       const count = kidCount[node]!;

@@ -229,7 +229,12 @@ function formatPercent(share: number): string {
 }
 
 function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+  return `${groupThousands(count)} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** `1234567` → `1,234,567`, without toLocaleString (slow, and dependent on the ICU build). */
+function groupThousands(count: number): string {
+  return String(Math.round(count)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 function clamp01(value: number): number {

@@ -195,7 +195,7 @@ function jsonInt(n: number): string {
 }
 
 /** Serialises a trace into the stored-traces 200 body, as Buffer chunks to be written in order. */
-export function serialiseTrace(trace: SimTrace): Buffer[] {
+function serialiseTrace(trace: SimTrace): Buffer[] {
   const spans: SimSpan[] = trace.spans;
   let minStart = spans.length === 0 ? 0 : Number.POSITIVE_INFINITY;
   let maxEnd = spans.length === 0 ? 0 : Number.NEGATIVE_INFINITY;
