@@ -17,7 +17,8 @@ export interface LinkTokenClaims {
 }
 
 export interface LinkPrompterOptions {
-  readonly publicUrl: string;
+  /** Known only once the listener is up (the port may be chosen by the OS). */
+  readonly publicUrl: () => string;
   readonly keyring: Keyring;
   readonly store: Store;
   readonly now?: () => number;
@@ -46,7 +47,7 @@ export function createLinkPrompter(options: LinkPrompterOptions): AuthPrompter {
         expiresAt: at + LINK_TOKEN_TTL_MS,
       });
       const claims: LinkTokenClaims = { team: job.teamId, user: job.userId, pending: pendingId, exp: at + LINK_TOKEN_TTL_MS, jti: randomBytes(16).toString('base64url') };
-      return `${options.publicUrl}/integration/auth/slack?t=${encodeURIComponent(options.keyring.sign(claims))}`;
+      return `${options.publicUrl()}/integration/auth/slack?t=${encodeURIComponent(options.keyring.sign(claims))}`;
     },
   };
 }

@@ -343,7 +343,9 @@ class Simulator implements LightstepSimulator {
     if (this.stopping !== undefined) return this.stopping;
     this.stopped = true;
     this.stopping = new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
+      // 'close' is emitted before libuv has finished closing the handles; the timer fires on the
+      // next loop iteration, after the close phase, so callers see no leftover handles at all.
+      this.server.close(() => setTimeout(resolve, 0));
       // Drops idle keep-alive sockets and the sockets of stalled/delayed requests alike.
       this.server.closeAllConnections();
     });
