@@ -6,10 +6,12 @@ import { createIdentityDirectory } from '../adapters/identity/identity-directory
 import { createLinkPrompter } from '../adapters/identity/link-prompter.js';
 import { createLightstepClient } from '../adapters/lightstep/trace-client.js';
 import { eventsRoute } from '../adapters/slack/events-route.js';
+import { oauthRoutes } from '../adapters/slack/oauth-routes.js';
+import { createTokenRefresher } from '../adapters/slack/token-refresher.js';
 import { createSocketReceiver, type SocketReceiver } from '../adapters/slack/socket-receiver.js';
 import { createUnfurlPoster } from '../adapters/slack/unfurl-poster.js';
 import { openLowdbStore } from '../adapters/store/lowdb-store.js';
-import type { Store } from '../adapters/store/store.js';
+import type { PendingUnfurl, Store } from '../adapters/store/store.js';
 import type { Config } from '../config/config.js';
 import { LsslackError } from '../domain/errors.js';
 import type { Logger } from '../domain/ports.js';
@@ -19,6 +21,7 @@ import { createConnectionTracker } from '../pipeline/connection-state.js';
 import { createCounters, type Counters } from '../pipeline/counters.js';
 import { createDispatcher, type Dispatcher } from '../pipeline/dispatch.js';
 import { createLinkSharedHandler } from '../pipeline/handle-link-shared.js';
+import { createRevocationHandlers } from '../pipeline/handle-revocations.js';
 import { JobLog } from '../pipeline/job-log.js';
 import { createUnfurlQueue, type UnfurlQueue } from '../pipeline/unfurl-queue.js';
 
@@ -46,6 +49,7 @@ interface Running {
   keyring: Keyring;
   queue: UnfurlQueue;
   dispatcher: Dispatcher;
+  oauth: Handler;
   receiver?: SocketReceiver;
   closers: Array<() => Promise<unknown>>;
 }
@@ -84,10 +88,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
   };
 
   async function build(): Promise<Running> {
-    const { botToken } = config.slack;
+    const { botToken, clientId, clientSecret } = config.slack;
     const { org, apiKey } = config.lightstep;
-    if (botToken === undefined || org === undefined || apiKey === undefined) {
-      throw new LsslackError('config_invalid', 'SLACK_BOT_TOKEN, LIGHTSTEP_ORG and LIGHTSTEP_API_KEY are required to start.');
+    if (botToken === undefined || clientId === undefined || clientSecret === undefined || org === undefined || apiKey === undefined) {
+      throw new LsslackError('config_invalid', 'SLACK_BOT_TOKEN, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, LIGHTSTEP_ORG and LIGHTSTEP_API_KEY are required to start.');
     }
     const store = await openLowdbStore({ dataDir: config.dataDir, now });
     const closers: Array<() => Promise<unknown>> = [() => store.close()];
@@ -95,11 +99,16 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const traces = createLightstepClient({ apiUrl: config.lightstep.apiUrl, org, apiKey, log, onRetry: () => counters.inc('lightstep_retries') });
     closers.unshift(() => traces.close());
     const poster = createUnfurlPoster({ botToken, apiUrl: config.slack.apiUrl, log, now, onRateLimited: () => counters.inc('slack_429') });
-    const identities = createIdentityDirectory({ store, keyring, log, now, onDropped: () => counters.inc('links_dropped') });
+    const refresh = createTokenRefresher({ apiUrl: config.slack.apiUrl, clientId, clientSecret, log });
+    const identities = createIdentityDirectory({ store, keyring, log, now, refresh, onDropped: () => counters.inc('links_dropped') });
     const prompter = createLinkPrompter({ publicUrl: () => publicUrl, keyring, store, now });
     const jobLog = log.child({ component: 'job' });
-    const work = (job: UnfurlJob) =>
-      runUnfurlJob(job, { allowedOrigins: config.lightstep.appOrigins, traces, identities, prompter, poster, links: identities, requireLink: false });
+    // app_uninstalled: jobs of that workspace received before it are dropped, not posted.
+    const uninstalledAt = new Map<string, number>();
+    const work = async (job: UnfurlJob) =>
+      (uninstalledAt.get(job.teamId) ?? -1) >= job.receivedAt
+        ? ({ kind: 'skipped', reason: 'workspace_uninstalled' } as const)
+        : runUnfurlJob(job, { allowedOrigins: config.lightstep.appOrigins, traces, identities, prompter, poster, links: identities });
     const queue = createUnfurlQueue({
       concurrency: config.concurrency,
       now,
@@ -121,16 +130,34 @@ export function createDaemon(options: DaemonOptions): Daemon {
       now,
       handlers: {
         link_shared: createLinkSharedHandler({ queue, now, onEvent: () => counters.inc('events_received') }),
+        ...createRevocationHandlers({
+          dropLink: (team, user, reason) => identities.dropLink(team, user, reason),
+          removeTeam: (team) => store.removeTeam(team),
+          markUninstalled: (team, at) => uninstalledAt.set(team, at),
+        }),
       },
     });
-    return { store, keyring, queue, dispatcher, closers };
+    const oauth = oauthRoutes({
+      keyring,
+      store,
+      log,
+      now,
+      publicUrl: () => publicUrl,
+      authorizeUrl: config.slack.authorizeUrl,
+      apiUrl: config.slack.apiUrl,
+      clientId,
+      clientSecret,
+      // Deliver after linking: the unfurls that prompted this user are posted now, nobody reposts.
+      onLinked: async (team, user) => queue.enqueue((await store.takePending(team, user)).map((p) => jobFromPending(p, now()))),
+    });
+    return { store, keyring, queue, dispatcher, oauth, closers };
   }
 
   async function start(): Promise<{ httpUrl: string; publicUrl: string }> {
     if (running !== undefined) throw new LsslackError('internal', 'The daemon is already started.');
     running = await build();
     const { dispatcher } = running;
-    routes.push(healthRoutes(readiness));
+    routes.push(healthRoutes(readiness), running.oauth);
     if (config.mode === 'http') {
       if (config.slack.signingSecret === undefined) throw new LsslackError('config_invalid', 'HTTP mode needs SLACK_SIGNING_SECRET.');
       routes.push(eventsRoute({ signingSecret: config.slack.signingSecret, dispatcher, log, now, accepting: () => !stopping, onRejected: () => counters.inc('events_ignored') }));
@@ -180,5 +207,20 @@ export function createDaemon(options: DaemonOptions): Daemon {
       stopped ??= stopOnce();
       return stopped;
     },
+  };
+}
+
+/** A remembered unfurl becomes a job again once its sharer has linked. */
+function jobFromPending(pending: PendingUnfurl, receivedAt: number): UnfurlJob {
+  return {
+    id: `${pending.eventId}:linked:${pending.id}`,
+    eventId: pending.eventId,
+    teamId: pending.teamId,
+    userId: pending.slackUserId,
+    channel: pending.channel,
+    messageTs: pending.messageTs,
+    target: pending.target,
+    url: pending.url,
+    receivedAt,
   };
 }

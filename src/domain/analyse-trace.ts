@@ -13,7 +13,7 @@ import type { CriticalContributor, CriticalSection, Span, SpanSummary, Trace, Tr
 /** How many critical-path contributors the preview lists. */
 const TOP_CONTRIBUTORS = 5;
 
-/** What the link said about the trace, from {@link TraceRef}. */
+/** What the link said about the trace (the matching fields of TraceRef). */
 export interface AnalyseOptions {
   /** Lowercase hex prefix from the `#span-…` fragment (or a full selected span id). */
   readonly selectedSpanPrefix?: string;
@@ -211,8 +211,8 @@ interface Selection {
 function selectSpan(index: SpanIndex, prefix: string | undefined, stats: TraceStats): Selection {
   if (prefix === undefined || prefix === '') return { status: 'none' };
   const wanted = prefix.toLowerCase();
-  let match = index.indexById.get(wanted);
-  if (match === undefined) {
+  let match = index.indexOf(wanted);
+  if (match < 0) {
     const found = findUniquePrefix(index, wanted);
     if (found === -2) return { status: 'ambiguous' };
     if (found === -1) return { status: 'not_found' };

@@ -28,7 +28,9 @@ export type PostResult =
 
 /** Slack's chat.unfurl. Throws LsslackError for failures that end the job. */
 export interface UnfurlPoster {
-  postUnfurl(teamId: string, target: UnfurlTarget, url: string, content: UnfurlContent, userToken?: string): Promise<PostResult>;
+  /** Posts the preview with the sharer's own user token (the token their link was for). */
+  postUnfurl(teamId: string, target: UnfurlTarget, url: string, content: UnfurlContent, userToken: string): Promise<PostResult>;
+  /** Posts Slack's own auth prompt with the bot token. */
   postAuthPrompt(teamId: string, target: UnfurlTarget, authUrl: string): Promise<void>;
 }
 
@@ -57,8 +59,6 @@ export interface UnfurlJobPorts {
   readonly prompter: AuthPrompter;
   readonly poster: UnfurlPoster;
   readonly links: LinkRevoker;
-  /** When false, a mapping alone is enough (no OAuth link required). */
-  readonly requireLink: boolean;
 }
 
 export type { JobOutcome };

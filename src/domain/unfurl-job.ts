@@ -15,9 +15,9 @@ export async function runUnfurlJob(job: UnfurlJob, ports: UnfurlJobPorts): Promi
 
   const [mapping, userToken] = await Promise.all([
     ports.identities.findMapping(job.teamId, job.userId),
-    ports.requireLink ? ports.identities.findLinkToken(job.teamId, job.userId) : Promise.resolve(undefined),
+    ports.identities.findLinkToken(job.teamId, job.userId),
   ]);
-  const access = decideAccess({ mapping, userToken, project: ref.project, requireLink: ports.requireLink });
+  const access = decideAccess({ mapping, userToken, project: ref.project });
   if (access.kind === 'prompt') return prompt(job, ref, ports, access.reason, mapping !== undefined);
   // Not entitled: nothing is fetched and nothing leaves.
   if (access.kind === 'denied') return { kind: 'not_authorized', project: ref.project };

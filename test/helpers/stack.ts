@@ -49,6 +49,8 @@ export interface StackOptions {
   readonly mappings?: Array<{ teamId?: string; slackUserId?: string; projects: string[] | '*' }>;
   readonly startDaemon?: boolean;
   readonly dataDir?: string;
+  /** Link every mapped user through the OAuth flow after start (default true). */
+  readonly linked?: boolean;
 }
 
 /** Both simulators plus a daemon wired to them on loopback, with captured logs. */
@@ -90,7 +92,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (config.mode === 'socket') await slack.waitForSocketConnections(1, 10_000);
   }
   const opened: Store[] = [];
-  return {
+  const stack: Stack = {
     slack,
     lightstep,
     daemon,
@@ -112,6 +114,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
+  if (options.startDaemon !== false && options.linked !== false) {
+    for (const m of options.mappings ?? [{ projects: [PROJECT] }]) {
+      const flow = await linkThroughFlow(stack, { teamId: m.teamId, userId: m.slackUserId, channel: 'C0SETUP' });
+      if (flow.callbackStatus !== 200) throw new Error(`linking ${m.slackUserId ?? USER} failed: ${flow.callbackStatus} ${flow.callbackBody}`);
+    }
+    // The unfurls that prompted them are delivered after linking; wait so tests start from quiet.
+    const expected = (options.mappings ?? [{ projects: [PROJECT] }]).length;
+    await waitFor(() => stack.daemon.jobs.snapshot().outcomes.unfurled + stack.daemon.jobs.snapshot().outcomes.not_authorized >= expected, 'the setup unfurls');
+  }
+  return stack;
 }
 
 /** A Lightstep trace link for the sample trace. */
@@ -148,4 +160,38 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 10
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await settle(20);
   }
+}
+
+/** What a walk through the linking flow saw, step by step. */
+export interface FlowResult {
+  readonly authUrl: string;
+  readonly startStatus: number;
+  readonly initiateLocation: string;
+  readonly callbackUrl: string;
+  readonly callbackStatus: number;
+  readonly callbackBody: string;
+}
+
+/**
+ * Link a user the way a person does: share a trace link → Slack's prompt → open user_auth_url →
+ * "Add to Slack" → Slack's authorize page → callback. Returns once the callback answered.
+ */
+export async function linkThroughFlow(stack: Stack, options: { teamId?: string; userId?: string; channel?: string; messageTs?: string } = {}): Promise<FlowResult> {
+  const { CookieBrowser } = await import('../../src/cli/cookie-browser.js');
+  const { linkSharedEvent } = await import('../../src/simulators/slack/index.js');
+  const teamId = options.teamId ?? TEAM;
+  const userId = options.userId ?? USER;
+  const before = stack.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true).length;
+  await stack.slack.sendEvent(linkSharedEvent({ teamId, userId, channel: options.channel ?? 'C0LINK', messageTs: options.messageTs ?? `${Date.now() / 1000}`, urls: [traceUrl()] }));
+  await waitFor(() => stack.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true).length > before, 'the auth prompt');
+  const prompt = stack.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true)[before]!;
+  const authUrl = String(prompt.args.user_auth_url);
+  const browser = new CookieBrowser();
+  const start = await browser.get(authUrl);
+  const initiate = await browser.get(new URL('/integration/auth/slack/initiate', authUrl).toString());
+  stack.slack.authorizeAs({ userId, teamId });
+  const authorize = await browser.get(initiate.location ?? '');
+  const callbackUrl = authorize.location ?? '';
+  const callback = await browser.get(callbackUrl);
+  return { authUrl, startStatus: start.status, initiateLocation: initiate.location ?? '', callbackUrl, callbackStatus: callback.status, callbackBody: callback.body };
 }

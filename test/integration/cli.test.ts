@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { linkSharedEvent } from '../../src/simulators/slack/index.js';
-import { startStack, TEAM, traceUrl, waitFor, type Stack } from '../helpers/stack.js';
+import { linkThroughFlow, startStack, TEAM, traceUrl, waitFor, type Stack } from '../helpers/stack.js';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', path.resolve('src/cli/run.ts')];
@@ -105,9 +105,11 @@ describe('users map against a running daemon', () => {
     assert.equal(await store.countPending(), 12, 'no daemon write lost');
     assert.equal((await stat(path.join(stack.dataDir, 'store.json'))).mode & 0o777, 0o600);
 
-    // A mapping made by the CLI is used by the running daemon at once.
+    // A mapping made by the CLI is used by the running daemon at once: the user can link now,
+    // and the link they shared is delivered.
     const before = stack.slack.unfurls().filter((c) => c.args.unfurls !== undefined).length;
-    await stack.slack.sendEvent(linkSharedEvent({ teamId: TEAM, userId: 'U0M003', channel: 'C8', messageTs: '1749994100.000001', urls: [traceUrl()] }));
+    const flow = await linkThroughFlow(stack, { userId: 'U0M003', channel: 'C8' });
+    assert.equal(flow.callbackStatus, 200, flow.callbackBody);
     await waitFor(() => stack.slack.unfurls().filter((c) => c.args.unfurls !== undefined).length === before + 1, 'the preview for the newly mapped user');
 
     const list = await cli(['users', 'list', '--json'], env);
@@ -130,5 +132,7 @@ describe('lsslack demo', () => {
     assert.match(out, /SIMULATED/);
     assert.match(out, /frontend: GET \/checkout/);
     assert.match(out, /Critical path/);
+    assert.match(out, /You are connected/);
+    assert.match(out, /user's own token/);
   });
 });

@@ -25,7 +25,10 @@ describe('Socket Mode daemon against the simulators', () => {
     assert.ok(sent.ackedAt > 0);
     const calls = await stack.slack.waitForCalls('chat.unfurl', before + 1);
     const call = calls[before]!;
-    assert.equal(call.token, stack.slack.botToken);
+    // Posted with the sharer's own user token, the one their link was made for.
+    const issued = stack.slack.userTokens().find((t) => t.userId === USER && t.teamId === TEAM);
+    assert.ok(issued !== undefined);
+    assert.equal(call.token, issued.token);
     assert.equal(call.args.channel, 'C1');
     const unfurls = call.args.unfurls as Unfurls;
     assert.deepEqual(Object.keys(unfurls), [url]);

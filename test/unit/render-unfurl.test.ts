@@ -144,6 +144,11 @@ describe('renderUnfurl', () => {
     assert.deepEqual(contextTexts(content.blocks[2]), [`${OPEN_LINK} · project demo`]);
   });
 
+  it('groups thousands in counts', () => {
+    const big = renderUnfurl({ ...SUMMARY, spanCount: 1_234_567, serviceCount: 1000, errorCount: 1, durationUs: 125_000_000 }, REF);
+    assert.equal(contextTexts(big.blocks[1])[0], '*2m 05s* · 1,234,567 spans · 1,000 services · 1 error');
+  });
+
   it('says in one context line when the fragment matched nothing or several spans', () => {
     const base = { ...SUMMARY, selected: undefined };
     const notFound = renderUnfurl({ ...base, selectedStatus: 'not_found' }, REF);

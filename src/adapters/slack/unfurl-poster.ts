@@ -84,7 +84,7 @@ export function createUnfurlPoster(options: UnfurlPosterOptions): SlackUnfurlPos
       const args = {
         ...targetArgs(target),
         unfurls: { [url]: { blocks: content.blocks } },
-        ...(userToken === undefined ? {} : { token: userToken }),
+        token: userToken,
       } as unknown as ChatUnfurlArguments;
       return call(teamId, args, userToken);
     },

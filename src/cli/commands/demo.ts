@@ -11,6 +11,8 @@ import { startLightstepSimulator, sampleCheckoutTrace, SAMPLE_TRACE_SEED_SPAN, S
 import { linkSharedEvent, startSlackSimulator } from '../../simulators/slack/index.js';
 import { packageInfo } from '../package-info.js';
 import { renderBlocksAsText } from '../render-blocks-as-text.js';
+import { CookieBrowser } from '../cookie-browser.js';
+import type { SlackSimulator } from '../../simulators/slack/index.js';
 
 const DEMO_TEAM = 'T0SIM';
 const DEMO_USER = 'U0SIMUSER';
@@ -78,11 +80,16 @@ export async function runDemo(options: { keep: boolean; out: (line: string) => v
     const sent = Date.now();
     await slack.sendEvent(linkSharedEvent({ teamId: DEMO_TEAM, userId: DEMO_USER, channel: 'C0DEMO', messageTs: '1749992900.000100', urls: [url] }));
     out(`3. ${DEMO_USER} shared ${url}`);
-    const [call] = await slack.waitForCalls('chat.unfurl', 1, 15_000);
-    const unfurls = call?.args.unfurls as Record<string, { blocks: Block[] }> | undefined;
-    const preview = unfurls?.[url];
-    if (preview === undefined) throw new Error('the daemon answered without a preview for the shared link');
-    out(`4. chat.unfurl received by the Slack simulator after ${Date.now() - sent} ms; the preview reads:`);
+    const [prompt] = await slack.waitForCalls('chat.unfurl', 1, 15_000);
+    const authUrl = String(prompt?.args.user_auth_url ?? '');
+    out(`4. not linked yet, so lsslack answered with Slack's own prompt (chat.unfurl user_auth_required=true):`);
+    out(`     user_auth_url = ${authUrl.replace(/t=[^&]+/, 't=…')}`);
+    await walkLinkingFlow(authUrl, slack, out);
+    const [, call] = await slack.waitForCalls('chat.unfurl', 2, 15_000);
+    const preview = (call?.args.unfurls as Record<string, { blocks: Block[] }> | undefined)?.[url];
+    if (preview === undefined) throw new Error('the daemon did not deliver the pending preview after linking');
+    const issued = slack.userTokens().find((t) => t.userId === DEMO_USER);
+    out(`9. the unfurl that triggered the prompt was delivered ${Date.now() - sent} ms after the share, posted with ${call?.token === issued?.token ? "the user's own token" : 'an unexpected token'}; it reads:`);
     out('');
     out(renderBlocksAsText(preview.blocks));
     out('');
@@ -96,4 +103,21 @@ export async function runDemo(options: { keep: boolean; out: (line: string) => v
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   }
   await stopAll();
+}
+
+/** Steps 5–8: the person opens the prompt link, clicks "Add to Slack", allows, and comes back. */
+async function walkLinkingFlow(authUrl: string, slack: SlackSimulator, out: (line: string) => void): Promise<void> {
+  const browser = new CookieBrowser();
+  const page = await browser.get(authUrl);
+  const title = /<h1>([^<]*)<\/h1>/.exec(page.body)?.[1] ?? '?';
+  out(`5. the browser opens it: HTTP ${page.status}, page "${title}", session cookie set`);
+  const initiate = await browser.get(new URL('/integration/auth/slack/initiate', authUrl).toString());
+  out(`6. "Add to Slack" → HTTP ${initiate.status} to Slack's authorize page (${(initiate.location ?? '').split('?')[0]}) with a single-use state`);
+  slack.authorizeAs({ userId: DEMO_USER, teamId: DEMO_TEAM });
+  const authorize = await browser.get(initiate.location ?? '');
+  out(`7. ${DEMO_USER} clicks Allow in (simulated) Slack → HTTP ${authorize.status} back to ${(authorize.location ?? '').split('?')[0]}`);
+  const callback = await browser.get(authorize.location ?? '');
+  const done = /<h1>([^<]*)<\/h1>/.exec(callback.body)?.[1] ?? '?';
+  if (callback.status !== 200) throw new Error(`the OAuth callback failed: HTTP ${callback.status} "${done}"`);
+  out(`8. callback: oauth.v2.access exchanged the code, token stored encrypted → HTTP ${callback.status}, page "${done}"`);
 }

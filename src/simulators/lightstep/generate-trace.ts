@@ -40,7 +40,7 @@ export interface GenerateTraceOptions {
   spans: number;
   /** PRNG seed; the same options always produce the same trace. Default 1. */
   seed?: number;
-  /** Number of distinct services (>= 1). Default 8. */
+  /** Number of distinct services (1..65535). Default 8. The first 16 have realistic names, the rest are `service-N`. */
   services?: number;
   /** Probability that a span is an error span, 0..1. Default 0.01. */
   errorRate?: number;
@@ -167,7 +167,8 @@ function pick<T>(items: readonly T[], r: number): T {
 export function generateTrace(options: GenerateTraceOptions): SimTrace {
   const total = options.spans;
   if (!Number.isInteger(total) || total < 1) throw new RangeError(`spans must be an integer >= 1, got ${total}`);
-  const serviceCount = Math.max(1, Math.floor(options.services ?? 8));
+  // Capped so service indexes fit the Uint16Array below.
+  const serviceCount = Math.min(65_535, Math.max(1, Math.floor(options.services ?? 8)));
   const errorRate = Math.min(1, Math.max(0, options.errorRate ?? 0.01));
   const start0 = Math.floor(options.startMicros ?? DEFAULT_START_MICROS);
   const rand = mulberry32(options.seed ?? 1);

@@ -275,6 +275,7 @@ class Simulator implements LightstepSimulator {
     this.apiKey = options.apiKey ?? 'lightstep-demo-api-key';
     this.latencyMs = options.latencyMs ?? 0;
     for (const p of options.projects ?? []) this.addProject(p);
+    // HTTP keep-alive is Node's default; `keepAlive` here additionally enables TCP keep-alive probes.
     this.server = createServer({ keepAlive: true }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         // Last-resort guard: a simulator bug must surface as a 500, never crash the test process.

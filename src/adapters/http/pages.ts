@@ -1,0 +1,61 @@
+/**
+ * The few pages a person sees while linking: small, self-contained HTML (inline styles, no
+ * scripts, no external assets), readable on a phone, speaking to the person rather than in codes.
+ */
+
+/** Escape text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+export interface PageAction {
+  readonly label: string;
+  readonly href: string;
+}
+
+export interface PageContent {
+  readonly title: string;
+  /** Paragraphs, already-safe HTML (callers escape dynamic parts with escapeHtml). */
+  readonly paragraphs: readonly string[];
+  readonly action?: PageAction;
+  /** A command to copy, shown in a code block. */
+  readonly command?: string;
+  readonly tone?: 'info' | 'success' | 'problem';
+}
+
+const ACCENT = { info: '#4a154b', success: '#2eb67d', problem: '#e01e5a' } as const;
+
+export function renderPage(page: PageContent): string {
+  const accent = ACCENT[page.tone ?? 'info'];
+  const action = page.action === undefined
+    ? ''
+    : `<p><a class="button" href="${escapeHtml(page.action.href)}">${escapeHtml(page.action.label)}</a></p>`;
+  const command = page.command === undefined ? '' : `<pre><code>${escapeHtml(page.command)}</code></pre>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(page.title)} · lsslack</title>
+<style>
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1c1d;background:#f8f8f8}
+main{max-width:34rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px;border-top:6px solid ${accent};box-shadow:0 1px 3px rgba(0,0,0,.12)}
+h1{font-size:1.4rem;margin:0 0 1rem}
+.button{display:inline-block;padding:.7rem 1.2rem;border-radius:6px;background:#4a154b;color:#fff;text-decoration:none;font-weight:600}
+.button:focus{outline:3px solid #1264a3;outline-offset:2px}
+pre{background:#f4f4f4;padding:.75rem;border-radius:6px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+footer{margin-top:1.5rem;font-size:.85rem;color:#616061}
+</style>
+</head>
+<body>
+<main>
+<h1>${escapeHtml(page.title)}</h1>
+${page.paragraphs.map((p) => `<p>${p}</p>`).join('\n')}
+${command}
+${action}
+<footer>lsslack — Lightstep trace previews in Slack</footer>
+</main>
+</body>
+</html>
+`;
+}

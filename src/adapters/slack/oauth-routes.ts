@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import webApi from '@slack/web-api';
+import type { Logger } from '../../domain/ports.js';
+import type { UserMapping } from '../../domain/types.js';
+import type { Keyring } from '../crypto/keyring.js';
+import { isRead, sendHtml, type Handler } from '../http/handler.js';
+import { escapeHtml, renderPage, type PageContent } from '../http/pages.js';
+import type { Store } from '../store/store.js';
+import { slackLoggerFor } from './slack-logger.js';
+
+const { WebClient } = webApi;
+
+const BASE = '/integration/auth/slack';
+const COOKIE = 'lsslack_link_session';
+const SESSION_TTL_MS = 30 * 60_000;
+const STATE_TTL_MS = 10 * 60_000;
+export const USER_SCOPES = 'links:read,links:write';
+
+export interface OAuthRoutesOptions {
+  readonly keyring: Keyring;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly publicUrl: () => string;
+  readonly authorizeUrl: string;
+  readonly apiUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly now?: () => number;
+  /** oauth.v2.access timeout. */
+  readonly timeoutMs?: number;
+  /** Called once a user has linked, to deliver the unfurls that prompted them. */
+  readonly onLinked: (teamId: string, slackUserId: string) => Promise<void>;
+}
+
+interface Session {
+  readonly sid: string;
+  readonly team: string;
+  readonly user: string;
+  readonly lsu: string;
+  readonly exp: number;
+}
+
+type Page = { status: number; page: PageContent; headers?: Record<string, string> };
+
+/**
+ * The identity-linking flow (Lightstep's 5-step design, stricter than @slack/oauth):
+ * 0. `GET /integration/auth/slack?t=…` — signed, expiring, single-use link token from the prompt
+ *    → browser session cookie + a page naming who is linked to whom;
+ * 1. `…/initiate` — single-use `state` (256 random bits) bound to that session and Slack user,
+ *    10 minutes → 302 to Slack's authorize page;
+ * 2–4. `…/callback` — state checked and consumed, `oauth.v2.access`, the returned user and team must
+ *    be the prompted ones, then the token is stored encrypted and the waiting unfurl delivered.
+ */
+export function oauthRoutes(options: OAuthRoutesOptions): Handler {
+  const now = options.now ?? Date.now;
+  const log = options.log.child({ component: 'oauth' });
+  const client = new WebClient(undefined, {
+    slackApiUrl: options.apiUrl,
+    logger: slackLoggerFor(options.log, 'oauth-sdk'),
+    timeout: options.timeoutMs ?? 10_000,
+    retryConfig: { retries: 0 },
+  });
+  const redirectUri = () => `${options.publicUrl()}${BASE}/callback`;
+  const secure = () => options.publicUrl().startsWith('https://');
+
+  const cookie = (value: string, maxAgeS: number) =>
+    `${COOKIE}=${value}; Path=${BASE}; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${secure() ? '; Secure' : ''}`;
+
+  const readSession = (req: IncomingMessage): Session | undefined => {
+    const raw = parseCookies(req.headers.cookie)[COOKIE];
+    if (raw === undefined) return undefined;
+    const claims = options.keyring.verify(raw);
+    if (claims === undefined || claims.kind !== 'session') return undefined;
+    const { sid, team, user, lsu, exp } = claims;
+    if (typeof sid !== 'string' || typeof team !== 'string' || typeof user !== 'string' || typeof lsu !== 'string' || typeof exp !== 'number') return undefined;
+    return exp > now() ? { sid, team, user, lsu, exp } : undefined;
+  };
+
+  async function start(url: URL): Promise<Page> {
+    const token = url.searchParams.get('t');
+    if (token === null || token === '') return problem(400, 'This link is incomplete', 'The address is missing its sign-in token. Share the trace link in Slack again and use the new “Connect” prompt.');
+    const claims = options.keyring.verify(token);
+    if (claims === undefined || typeof claims.team !== 'string' || typeof claims.user !== 'string' || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') {
+      return problem(400, 'This link is not valid', 'The address was changed or is not from lsslack. Share the trace link in Slack again and use the new prompt.');
+    }
+    if (claims.exp <= now()) return problem(410, 'This link has expired', 'Links from the prompt are valid for 30 minutes. Share the trace link in Slack again to get a fresh one.');
+    const mapping = await options.store.findMapping(claims.team, claims.user);
+    if (mapping === undefined) return notMapped(claims.team, claims.user);
+    // Single use: a forwarded or replayed link starts nothing.
+    if (!(await options.store.consumeOnce(`link:${claims.jti}`, claims.exp))) {
+      return problem(410, 'This link was already used', 'Each prompt link works once. Share the trace link in Slack again to get a new one.');
+    }
+    const session: Session = { sid: randomBytes(16).toString('base64url'), team: claims.team, user: claims.user, lsu: mapping.lightstepUser, exp: now() + SESSION_TTL_MS };
+    return {
+      status: 200,
+      headers: { 'set-cookie': cookie(options.keyring.sign({ kind: 'session', ...session }), SESSION_TTL_MS / 1000) },
+      page: {
+        title: 'Connect Slack to Lightstep',
+        paragraphs: [
+          `You are linking Slack user <strong>${escapeHtml(claims.user)}</strong> in workspace <strong>${escapeHtml(claims.team)}</strong> to Lightstep user <strong>${escapeHtml(mapping.lightstepUser)}</strong>.`,
+          `Once linked, trace links you share in ${projectsText(mapping)} unfurl into previews, posted with your own Slack authorization. Slack will ask you to allow lsslack to read and unfurl links for you.`,
+        ],
+        action: { label: 'Add to Slack', href: `${BASE}/initiate` },
+      },
+    };
+  }
+
+  async function initiate(req: IncomingMessage): Promise<Page | { redirect: string }> {
+    const session = readSession(req);
+    if (session === undefined) return noSession();
+    const state = randomBytes(32).toString('base64url');
+    await options.store.putState({ id: state, sessionId: session.sid, teamId: session.team, slackUserId: session.user, expiresAt: now() + STATE_TTL_MS });
+    const target = new URL(options.authorizeUrl);
+    target.searchParams.set('client_id', options.clientId);
+    target.searchParams.set('user_scope', USER_SCOPES);
+    target.searchParams.set('state', state);
+    target.searchParams.set('redirect_uri', redirectUri());
+    target.searchParams.set('team', session.team);
+    return { redirect: target.toString() };
+  }
+
+  async function callback(req: IncomingMessage, url: URL): Promise<Page> {
+    const session = readSession(req);
+    if (session === undefined) return noSession();
+    const stateId = url.searchParams.get('state');
+    if (stateId === null || stateId === '') return problem(400, 'Something is missing', 'Slack sent you back without the information lsslack needs. Start again from the prompt in Slack.');
+    // Consumed on first use, whatever happens next.
+    const state = await options.store.takeState(stateId);
+    if (state === undefined) return problem(400, 'This sign-in attempt is not valid', 'It was already used or never started here. Start again from the prompt in Slack.');
+    if (state.expiresAt <= now()) return problem(400, 'This sign-in attempt has expired', 'You have 10 minutes to approve in Slack. Start again from the prompt in Slack.');
+    if (state.sessionId !== session.sid) return problem(403, 'This sign-in belongs to another browser session', 'For your safety lsslack only completes a sign-in in the browser that started it. Start again from the prompt in Slack.');
+    const error = url.searchParams.get('error');
+    if (error !== null) {
+      return error === 'access_denied'
+        ? { status: 200, headers: clearCookie(), page: { title: 'Nothing was linked', paragraphs: ['You chose not to allow lsslack in Slack, so nothing was linked and no previews will be posted for you. You can start again from the next prompt.'] } }
+        : problem(400, 'Slack did not complete the sign-in', `Slack answered “${escapeHtml(error.slice(0, 100))}”. Start again from the prompt in Slack.`);
+    }
+    const code = url.searchParams.get('code');
+    if (code === null || code === '') return problem(400, 'Something is missing', 'Slack sent you back without an authorization code. Start again from the prompt in Slack.');
+    return exchange(session, code);
+  }
+
+  async function exchange(session: Session, code: string): Promise<Page> {
+    let result: Awaited<ReturnType<typeof client.oauth.v2.access>>;
+    try {
+      result = await client.oauth.v2.access({ client_id: options.clientId, client_secret: options.clientSecret, code, redirect_uri: redirectUri() });
+    } catch (error) {
+      const e = error as { code?: string; data?: { error?: string }; message?: string };
+      const reason = e.data?.error ?? (e.code === 'slack_webapi_request_error' ? 'no answer' : (e.message ?? 'error'));
+      log.warn({ team: session.team, user: session.user, reason }, 'oauth.v2.access failed');
+      return problem(502, 'Slack did not confirm the sign-in', 'lsslack could not complete the exchange with Slack. Nothing was stored. Please try again from the prompt in a few minutes; if it keeps failing, tell your lsslack admin.');
+    }
+    const authed = result.authed_user;
+    const teamId = result.team?.id;
+    if (authed?.id !== session.user || teamId !== session.team) {
+      // A link forwarded to someone else links nobody.
+      log.warn({ expectedTeam: session.team, expectedUser: session.user, gotTeam: teamId, gotUser: authed?.id }, 'oauth identity mismatch; nothing stored');
+      return problem(403, 'This link was for someone else', 'You signed in to Slack as a different person (or workspace) than the one this link was made for. Nothing was linked. Share the trace link yourself to get your own prompt.');
+    }
+    if (typeof authed.access_token !== 'string') return problem(502, 'Slack did not send a token', 'Nothing was stored. Please try again from the prompt.');
+    const rotation = authed as { refresh_token?: string; expires_in?: number };
+    await options.store.putLink({
+      teamId: session.team,
+      slackUserId: session.user,
+      teamName: result.team?.name ?? '',
+      scope: authed.scope ?? '',
+      tokenCipher: options.keyring.encrypt(authed.access_token),
+      ...(typeof rotation.refresh_token === 'string' ? { refreshTokenCipher: options.keyring.encrypt(rotation.refresh_token) } : {}),
+      ...(typeof rotation.expires_in === 'number' ? { expiresAt: now() + rotation.expires_in * 1000 } : {}),
+      linkedAt: new Date(now()).toISOString(),
+    });
+    log.info({ team: session.team, user: session.user, lightstepUser: session.lsu }, 'user linked');
+    await options.onLinked(session.team, session.user);
+    return {
+      status: 200,
+      headers: clearCookie(),
+      page: {
+        title: 'You are connected',
+        tone: 'success',
+        paragraphs: [
+          `Slack user <strong>${escapeHtml(session.user)}</strong> is now linked to Lightstep user <strong>${escapeHtml(session.lsu)}</strong>.`,
+          'The trace link you shared is being unfurled now. You can close this tab and go back to Slack.',
+        ],
+      },
+    };
+  }
+
+  const clearCookie = () => ({ 'set-cookie': cookie('', 0) });
+
+  return async (req, res, url) => {
+    if (!url.pathname.startsWith(BASE) || !isRead(req)) return false;
+    let outcome: Page | { redirect: string };
+    if (url.pathname === BASE) outcome = await start(url);
+    else if (url.pathname === `${BASE}/initiate`) outcome = await initiate(req);
+    else if (url.pathname === `${BASE}/callback`) outcome = await callback(req, url);
+    else return false;
+    send(res, outcome);
+    return true;
+  };
+}
+
+function send(res: ServerResponse, outcome: Page | { redirect: string }): void {
+  if ('redirect' in outcome) {
+    res.writeHead(302, { location: outcome.redirect, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    res.end();
+    return;
+  }
+  sendHtml(res, outcome.status, renderPage(outcome.page), outcome.headers);
+}
+
+function problem(status: number, title: string, text: string): Page {
+  return { status, page: { title, tone: 'problem', paragraphs: [text] } };
+}
+
+function noSession(): Page {
+  return problem(401, 'Your sign-in session is missing', 'This step only works in the browser where you opened the link from Slack, within 30 minutes. Open the link from the Slack prompt again.');
+}
+
+function notMapped(team: string, user: string): Page {
+  return {
+    status: 403,
+    page: {
+      title: 'Ask an admin to add you first',
+      tone: 'problem',
+      paragraphs: [
+        `Slack user <strong>${escapeHtml(user)}</strong> in workspace <strong>${escapeHtml(team)}</strong> is not yet allowed to see any Lightstep project through lsslack, so there is nothing to link.`,
+        'Send this to your lsslack admin; they run it on the lsslack server (with your Lightstep user and the projects you may see):',
+      ],
+      command: `lsslack users map ${user} <lightstep-user> --team ${team} --projects <project1,project2>`,
+    },
+  };
+}
+
+function projectsText(mapping: UserMapping): string {
+  return mapping.projects === '*' ? 'any Lightstep project' : `project${mapping.projects.length === 1 ? '' : 's'} ${mapping.projects.map((p) => `<strong>${escapeHtml(p)}</strong>`).join(', ')}`;
+}
+
+function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
