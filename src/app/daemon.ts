@@ -1,5 +1,7 @@
 import { createKeyring, loadMasterKey, type Keyring } from '../adapters/crypto/keyring.js';
 import { healthRoutes } from '../adapters/http/health-routes.js';
+import { statusRoutes, type StatusRoutes } from '../adapters/http/status-routes.js';
+import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { createHttpServer } from '../adapters/http/http-server.js';
 import type { Handler } from '../adapters/http/handler.js';
 import { createIdentityDirectory } from '../adapters/identity/identity-directory.js';
@@ -24,6 +26,7 @@ import { createLinkSharedHandler } from '../pipeline/handle-link-shared.js';
 import { createRevocationHandlers } from '../pipeline/handle-revocations.js';
 import { JobLog } from '../pipeline/job-log.js';
 import { createUnfurlQueue, type UnfurlQueue } from '../pipeline/unfurl-queue.js';
+import type { StatusSnapshot } from '../pipeline/status.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -31,6 +34,8 @@ export interface DaemonOptions {
   readonly version: string;
   /** Socket Mode ping timeout / reconnect back-off base; tests shorten it. */
   readonly clientPingTimeoutMs?: number;
+  /** oauth.v2.access timeout (default 10 s); tests shorten it. */
+  readonly oauthTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -41,6 +46,8 @@ export interface Daemon {
   stop(): Promise<void>;
   readonly jobs: JobLog;
   readonly counters: Counters;
+  /** The same snapshot /status serves. */
+  status(): Promise<StatusSnapshot>;
 }
 
 /** What start() builds; kept together so stop() can take it apart in order. */
@@ -50,6 +57,7 @@ interface Running {
   queue: UnfurlQueue;
   dispatcher: Dispatcher;
   oauth: Handler;
+  status: StatusRoutes;
   receiver?: SocketReceiver;
   closers: Array<() => Promise<unknown>>;
 }
@@ -72,6 +80,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
   let publicUrl = config.http.publicUrl;
   let stopping = false;
   let stopped: Promise<void> | undefined;
+  const startedAt = now();
 
   const readiness = async (): Promise<string[]> => {
     const reasons: string[] = [];
@@ -125,17 +134,39 @@ export function createDaemon(options: DaemonOptions): Daemon {
         );
       },
     });
-    const dispatcher = createDispatcher({
+    const inner = createDispatcher({
       log,
       now,
       handlers: {
-        link_shared: createLinkSharedHandler({ queue, now, onEvent: () => counters.inc('events_received') }),
+        link_shared: createLinkSharedHandler({ queue, now }),
         ...createRevocationHandlers({
           dropLink: (team, user, reason) => identities.dropLink(team, user, reason),
           removeTeam: (team) => store.removeTeam(team),
           markUninstalled: (team, at) => uninstalledAt.set(team, at),
         }),
       },
+    });
+    const dispatcher: Dispatcher = {
+      async dispatch(event) {
+        counters.inc('events_received');
+        const result = await inner.dispatch(event);
+        if (result.kind === 'duplicate') counters.inc('events_deduplicated');
+        if (result.kind === 'ignored') counters.inc('events_ignored');
+        // The transports ack everything that was not rejected.
+        if (result.kind !== 'rejected') counters.inc('events_acked');
+        return result;
+      },
+    };
+    const metrics = createPrometheusMetrics(() => snapshot());
+    jobs.on('job', (record) => metrics.observeJob(record));
+    const status = statusRoutes({
+      snapshot: () => snapshot(),
+      onChange: (listener) => {
+        jobs.on('job', listener);
+        return () => jobs.off('job', listener);
+      },
+      metrics: () => metrics.render(),
+      adminToken: config.adminToken,
     });
     const oauth = oauthRoutes({
       keyring,
@@ -147,17 +178,18 @@ export function createDaemon(options: DaemonOptions): Daemon {
       apiUrl: config.slack.apiUrl,
       clientId,
       clientSecret,
+      timeoutMs: options.oauthTimeoutMs,
       // Deliver after linking: the unfurls that prompted this user are posted now, nobody reposts.
       onLinked: async (team, user) => queue.enqueue((await store.takePending(team, user)).map((p) => jobFromPending(p, now()))),
     });
-    return { store, keyring, queue, dispatcher, oauth, closers };
+    return { store, keyring, queue, dispatcher, oauth, status, closers };
   }
 
   async function start(): Promise<{ httpUrl: string; publicUrl: string }> {
     if (running !== undefined) throw new LsslackError('internal', 'The daemon is already started.');
     running = await build();
     const { dispatcher } = running;
-    routes.push(healthRoutes(readiness), running.oauth);
+    routes.push(healthRoutes(readiness), running.status.handler, running.oauth);
     if (config.mode === 'http') {
       if (config.slack.signingSecret === undefined) throw new LsslackError('config_invalid', 'HTTP mode needs SLACK_SIGNING_SECRET.');
       routes.push(eventsRoute({ signingSecret: config.slack.signingSecret, dispatcher, log, now, accepting: () => !stopping, onRejected: () => counters.inc('events_ignored') }));
@@ -194,14 +226,42 @@ export function createDaemon(options: DaemonOptions): Daemon {
     await running?.receiver?.stop();
     const finished = (await running?.queue.stop(config.shutdownTimeoutMs)) ?? true;
     if (!finished) log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline reached with jobs still running');
+    running?.status.closeStreams();
     await http.stop();
     for (const close of running?.closers ?? []) await close().catch((error: unknown) => log.warn({ err: (error as Error).message }, 'close failed'));
     log.info({}, 'lsslack stopped');
   }
 
+  async function snapshot(): Promise<StatusSnapshot> {
+    const at = now();
+    const reasons = await readiness();
+    const store = running?.store;
+    const [mappings, links, pending] = store === undefined ? [[], [], 0] : await Promise.all([store.listMappings(), store.listLinks(), store.countPending()]);
+    const log = jobs.snapshot();
+    return {
+      version: options.version,
+      mode: config.mode,
+      startedAt,
+      now: at,
+      uptimeS: Math.round((at - startedAt) / 1000),
+      ready: reasons.length === 0,
+      notReadyReasons: reasons,
+      connection: connection.snapshot(),
+      queue: running?.queue.stats() ?? { waiting: 0, running: 0, concurrency: config.concurrency, oldestWaitingMs: 0 },
+      counters: counters.snapshot(),
+      outcomes: log.outcomes,
+      failedByCode: log.failedByCode,
+      latencyMs: log.latencyMs,
+      auth: { usersMapped: mappings.length, usersLinked: links.length, promptsPending: pending, linksDropped: counters.get('links_dropped') },
+      recentJobs: log.recentJobs,
+      recentErrors: log.recentErrors,
+    };
+  }
+
   return {
     jobs,
     counters,
+    status: snapshot,
     start,
     stop() {
       stopped ??= stopOnce();

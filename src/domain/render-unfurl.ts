@@ -110,8 +110,10 @@ function statsElements(summary: TraceSummary): string[] {
 
 /** The selected span's details, a one-line notice when the fragment did not resolve, else nothing. */
 function selectionBlock(summary: TraceSummary, ref: TraceRef): Block | undefined {
-  if (summary.selectedStatus === 'found' && summary.selected !== undefined) return section(selectedText(summary.selected));
-  const prefix = `#span-${clipEscaped(ref.selectedSpanPrefix ?? '', BUDGET.prefix)}`;
+  if (summary.selectedStatus === 'found' && summary.selected !== undefined) {
+    return section(selectedText(summary.selected, summary.root.spanId));
+  }
+  const prefix = `#span-${clipEscaped(ref.selectedSpanPrefix ?? '', BUDGET.prefix, true)}`;
   if (summary.selectedStatus === 'not_found') return context([`Selected span \`${prefix}\` is not in this trace.`]);
   if (summary.selectedStatus === 'ambiguous') {
     return context([`Selected span \`${prefix}\` matches several spans; showing the whole trace.`]);
@@ -119,7 +121,7 @@ function selectionBlock(summary: TraceSummary, ref: TraceRef): Block | undefined
   return undefined;
 }
 
-function selectedText(span: SpanSummary): string {
+function selectedText(span: SpanSummary, rootSpanId: string): string {
   const facts = [
     formatDuration(span.durationUs),
     `${formatPercent(span.share)} of trace`,
@@ -129,7 +131,11 @@ function selectedText(span: SpanSummary): string {
   return [
     `*Selected span:* ${clippedLabel(span.service, span.name)}`,
     facts.join(' · '),
-    span.ancestry.length === 0 ? 'Root span' : `Path: ${ancestryText(span.ancestry)}`,
+    span.ancestry.length > 0
+      ? `Path: ${ancestryText(span.ancestry)}`
+      : span.spanId === rootSpanId
+        ? 'Root span'
+        : 'Its parent is not in this trace',
   ].join('\n');
 }
 

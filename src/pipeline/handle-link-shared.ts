@@ -9,7 +9,6 @@ export interface LinkSharedHandlerOptions {
   readonly now?: () => number;
   /** How long the same (team, channel, message_ts, url) is remembered. */
   readonly windowMs?: number;
-  readonly onEvent?: () => void;
 }
 
 /**
@@ -21,7 +20,6 @@ export function createLinkSharedHandler(options: LinkSharedHandlerOptions): Even
   const now = options.now ?? Date.now;
   const seen = new TtlSet({ ttlMs: options.windowMs ?? 10 * 60_000, max: 200_000, now });
   return async (body, event): Promise<DispatchResult> => {
-    options.onEvent?.();
     const parsed = jobsFromLinkShared(body, event.receivedAt ?? now());
     if ('problem' in parsed) return { kind: 'ignored', reason: `link_shared: ${parsed.problem}` };
     const fresh = parsed.jobs.filter((job) => seen.addIfAbsent(`${job.teamId}\u0000${job.channel}\u0000${job.messageTs}\u0000${job.url}`));

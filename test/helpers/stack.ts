@@ -49,6 +49,11 @@ export interface StackOptions {
   readonly mappings?: Array<{ teamId?: string; slackUserId?: string; projects: string[] | '*' }>;
   readonly startDaemon?: boolean;
   readonly dataDir?: string;
+  /** The daemon's clock (default Date.now), so tests can move time forward. */
+  readonly now?: () => number;
+  readonly oauthTimeoutMs?: number;
+  /** Options for the Slack simulator (e.g. tokenRotation). */
+  readonly slack?: Parameters<typeof startSlackSimulator>[0];
   /** Link every mapped user through the OAuth flow after start (default true). */
   readonly linked?: boolean;
 }
@@ -56,7 +61,7 @@ export interface StackOptions {
 /** Both simulators plus a daemon wired to them on loopback, with captured logs. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'lsslack-test-')));
-  const slack = await startSlackSimulator();
+  const slack = await startSlackSimulator(options.slack);
   const lightstep = await startLightstepSimulator({ org: 'test-org', projects: [PROJECT, 'payments'] });
   lightstep.addTrace(PROJECT, sampleCheckoutTrace());
   const config = loadConfig({
@@ -84,7 +89,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await seed.putMapping({ teamId: m.teamId ?? TEAM, slackUserId: m.slackUserId ?? USER, lightstepUser: 'ada@example.com', projects: m.projects, mappedAt: new Date().toISOString() });
   }
   await seed.close();
-  const daemon = createDaemon({ config, log, version: 'test', clientPingTimeoutMs: 400 });
+  const daemon = createDaemon({ config, log, version: 'test', clientPingTimeoutMs: 400, now: options.now, oauthTimeoutMs: options.oauthTimeoutMs });
   let httpUrl = '';
   let publicUrl = '';
   if (options.startDaemon !== false) {

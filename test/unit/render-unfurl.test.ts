@@ -165,8 +165,10 @@ describe('renderUnfurl', () => {
       '*Selected span:* payments: INSERT\n3.0ms · 25.0% of trace · starts +4.0ms\n' +
         'Path: svc: op0 → … → svc: op997 → svc: op998 → svc: op999',
     );
-    const root = renderUnfurl({ ...SUMMARY, selected: { ...SELECTED, ancestry: [] } }, REF);
+    const root = renderUnfurl({ ...SUMMARY, selected: { ...SELECTED, spanId: SUMMARY.root.spanId, ancestry: [] } }, REF);
     assert.match(blockText(root.blocks[2]) ?? '', /\nRoot span$/);
+    const orphan = renderUnfurl({ ...SUMMARY, selected: { ...SELECTED, ancestry: [] } }, REF);
+    assert.match(blockText(orphan.blocks[2]) ?? '', /\nIts parent is not in this trace$/);
   });
 
   it('escapes & < > in every name, including inside the code block', () => {

@@ -57,7 +57,7 @@ export function decodeStoredTrace(json: unknown): Trace {
         : `all ${skipped.count} spans are invalid (first problem: ${skipped.first ?? 'unknown'})`,
     );
   }
-  // The spans' own trace-id is the trace GUID; data[0].id is only believed to be (§9 of the doc).
+  // The spans' own trace-id is the trace GUID; data[0].id is only believed to be (trace-backends.md §9).
   const traceId = spanTraceId ?? nonEmptyString(entry.id);
   return traceId === undefined ? { spans } : { traceId, spans };
 }

@@ -109,6 +109,7 @@ export async function startSlackSimulator(options: SlackSimulatorOptions = {}): 
       webApi.rateLimitNext(method, count, retryAfterSeconds, teamToken),
     failNext: (method, count, error) => webApi.failNext(method, count, error),
     httpErrorNext: (method, count, status) => webApi.httpErrorNext(method, count, status),
+    stallNext: (method, count) => webApi.stallNext(method, count),
     get socketConnections() {
       return socket.connectionCount;
     },

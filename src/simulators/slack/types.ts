@@ -142,6 +142,8 @@ export interface SlackSimulator {
   failNext(method: string, count: number, error: string): void;
   /** The next `count` calls of `method` get a bare HTTP `status` (e.g. 500). */
   httpErrorNext(method: string, count: number, status: number): void;
+  /** The next `count` calls of `method` are never answered (until stop), to test client timeouts. */
+  stallNext(method: string, count: number): void;
   /** Open Socket Mode connections that were sent `hello`. */
   readonly socketConnections: number;
   /** Resolves once at least `n` sockets are open; rejects after `timeoutMs` (default 5000). */

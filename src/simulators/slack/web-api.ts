@@ -20,7 +20,8 @@ const UNFURL_SOURCES = new Set(['composer', 'conversations_history']);
 type Fault =
   | { kind: 'ratelimit'; remaining: number; retryAfterSeconds: number; token?: string }
   | { kind: 'fail'; remaining: number; error: string }
-  | { kind: 'http'; remaining: number; status: number };
+  | { kind: 'http'; remaining: number; status: number }
+  | { kind: 'stall'; remaining: number };
 
 /** What a method handler produces: a JSON answer plus optional extra headers. */
 interface Reply {
@@ -123,6 +124,11 @@ export class WebApi {
   /** Queues bare HTTP error answers. */
   httpErrorNext(method: string, count: number, status: number): void {
     this.#addFault(method, { kind: 'http', remaining: count, status });
+  }
+
+  /** The next calls are never answered (until stop): for client-timeout tests. */
+  stallNext(method: string, count: number): void {
+    this.#addFault(method, { kind: 'stall', remaining: count });
   }
 
   #addFault(method: string, fault: Fault): void {
@@ -248,6 +254,11 @@ export class WebApi {
 
   #sendFault(res: ServerResponse, call: RecordedCall, fault: Fault): void {
     switch (fault.kind) {
+      case 'stall':
+        call.error = 'stalled';
+        this.#deps.recorder.record(call);
+        // No answer; the server's closeAllConnections() in stop() ends it.
+        return;
       case 'ratelimit':
         call.error = 'ratelimited';
         this.#deps.recorder.record(call);

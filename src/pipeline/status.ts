@@ -1,0 +1,35 @@
+import type { ConnectionSnapshot } from './connection-state.js';
+import type { CounterName } from './counters.js';
+import type { JobLogSnapshot } from './job-log.js';
+import type { QueueStats } from './unfurl-queue.js';
+
+/** Who is mapped and linked, for the auth panel. */
+export interface AuthStats {
+  readonly usersMapped: number;
+  readonly usersLinked: number;
+  readonly promptsPending: number;
+  readonly linksDropped: number;
+}
+
+/**
+ * One JSON snapshot of the daemon, served by `/status` and `/status/stream` and drawn by the
+ * dashboard. Holds no trace content and no tokens.
+ */
+export interface StatusSnapshot {
+  readonly version: string;
+  readonly mode: 'socket' | 'http';
+  readonly startedAt: number;
+  readonly now: number;
+  readonly uptimeS: number;
+  readonly ready: boolean;
+  readonly notReadyReasons: readonly string[];
+  readonly connection: ConnectionSnapshot;
+  readonly queue: QueueStats;
+  readonly counters: Readonly<Record<CounterName, number>> & { readonly events_deduplicated: number };
+  readonly outcomes: JobLogSnapshot['outcomes'];
+  readonly failedByCode: JobLogSnapshot['failedByCode'];
+  readonly latencyMs: JobLogSnapshot['latencyMs'];
+  readonly auth: AuthStats;
+  readonly recentJobs: JobLogSnapshot['recentJobs'];
+  readonly recentErrors: JobLogSnapshot['recentErrors'];
+}
