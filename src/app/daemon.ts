@@ -13,6 +13,8 @@ import { createTokenRefresher } from '../adapters/slack/token-refresher.js';
 import { createSocketReceiver, type SocketReceiver } from '../adapters/slack/socket-receiver.js';
 import { createUnfurlPoster } from '../adapters/slack/unfurl-poster.js';
 import { openLowdbStore } from '../adapters/store/lowdb-store.js';
+import { openFileJournal } from '../adapters/journal/file-journal.js';
+import type { JobJournal } from '../pipeline/job-journal.js';
 import type { PendingUnfurl, Store } from '../adapters/store/store.js';
 import type { Config } from '../config/config.js';
 import { LsslackError } from '../domain/errors.js';
@@ -54,7 +56,10 @@ export interface Daemon {
 interface Running {
   store: Store;
   keyring: Keyring;
+  journal: JobJournal;
   queue: UnfurlQueue;
+  /** Jobs recorded before the last stop (or crash) and not finished: replayed on start. */
+  replay: () => void;
   dispatcher: Dispatcher;
   oauth: Handler;
   status: StatusRoutes;
@@ -105,6 +110,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const store = await openLowdbStore({ dataDir: config.dataDir, now });
     const closers: Array<() => Promise<unknown>> = [() => store.close()];
     const keyring = createKeyring(await loadMasterKey(config.dataDir, config.secretKey));
+    const journal = await openFileJournal({ dataDir: config.dataDir, log });
+    closers.unshift(() => journal.close());
     const traces = createLightstepClient({ apiUrl: config.lightstep.apiUrl, org, apiKey, log, onRetry: () => counters.inc('lightstep_retries') });
     closers.unshift(() => traces.close());
     const poster = createUnfurlPoster({ botToken, apiUrl: config.slack.apiUrl, log, now, onRateLimited: () => counters.inc('slack_429') });
@@ -126,6 +133,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       retryDelay: (error, attempt) =>
         error instanceof LsslackError && error.code === 'slack_rate_limited' && attempt <= 5 ? Number(error.detail ?? 1000) + Math.random() * 250 : undefined,
       onDone: (job, outcome, durationMs) => {
+        journal.done(job.id);
         const record = jobs.record(job, outcome, durationMs);
         const level = outcome.kind === 'failed' ? 'warn' : 'info';
         jobLog[level](
@@ -134,11 +142,12 @@ export function createDaemon(options: DaemonOptions): Daemon {
         );
       },
     });
+    const linkShared = createLinkSharedHandler({ queue, journal, now });
     const inner = createDispatcher({
       log,
       now,
       handlers: {
-        link_shared: createLinkSharedHandler({ queue, now }),
+        link_shared: linkShared.handle,
         ...createRevocationHandlers({
           dropLink: (team, user, reason) => identities.dropLink(team, user, reason),
           removeTeam: (team) => store.removeTeam(team),
@@ -147,6 +156,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       },
     });
     const dispatcher: Dispatcher = {
+      remember: inner.remember,
       async dispatch(event) {
         counters.inc('events_received');
         const result = await inner.dispatch(event);
@@ -180,9 +190,23 @@ export function createDaemon(options: DaemonOptions): Daemon {
       clientSecret,
       timeoutMs: options.oauthTimeoutMs,
       // Deliver after linking: the unfurls that prompted this user are posted now, nobody reposts.
-      onLinked: async (team, user) => queue.enqueue((await store.takePending(team, user)).map((p) => jobFromPending(p, now()))),
+      onLinked: async (team, user) => {
+        const delivered = (await store.takePending(team, user)).map((p) => jobFromPending(p, now()));
+        await journal.append(delivered);
+        queue.enqueue(delivered);
+      },
     });
-    return { store, keyring, queue, dispatcher, oauth, status, closers };
+    const replay = () => {
+      const jobsToReplay = journal.live();
+      if (jobsToReplay.length === 0) return;
+      for (const job of jobsToReplay) {
+        inner.remember?.(job.eventId);
+        linkShared.remember(job);
+      }
+      log.info({ jobs: jobsToReplay.length }, 'replaying unfinished jobs from the journal');
+      queue.enqueue(jobsToReplay);
+    };
+    return { store, keyring, journal, queue, replay, dispatcher, oauth, status, closers };
   }
 
   async function start(): Promise<{ httpUrl: string; publicUrl: string }> {
@@ -197,6 +221,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const address = await http.start();
     const httpUrl = `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
     if (config.sources['http.publicUrl'] === undefined) publicUrl = httpUrl;
+    // Prompts in replayed jobs need the public URL, so replay only now.
+    running.replay();
 
     if (config.mode === 'socket') {
       if (config.slack.appToken === undefined) throw new LsslackError('config_invalid', 'Socket Mode needs SLACK_APP_TOKEN.');

@@ -391,7 +391,7 @@ class Workspace {
     const { kids, kidStart, cursor, end } = this;
     const base = kidStart[node]!;
     let left = cursor[node]!;
-    while (left > 0 && end[kids[base + left - 1]!]! > before) left--;
+    while (left > 0 && end[kids[base + left - 1]!]! >= before) left--;
     if (left === 0) {
       cursor[node] = 0;
       return -1;

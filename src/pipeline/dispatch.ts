@@ -7,6 +7,8 @@ export type EventHandler = (body: Record<string, unknown>, event: InboundEvent) 
 
 export interface Dispatcher {
   dispatch(event: InboundEvent): Promise<DispatchResult>;
+  /** Treat this event_id as seen (events replayed from the journal after a restart). */
+  remember?(eventId: string): void;
 }
 
 export interface DispatcherOptions {
@@ -28,6 +30,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const seen = new TtlSet({ ttlMs: options.dedupeTtlMs ?? 10 * 60_000, max: 200_000, now: options.now });
   const log = options.log;
   return {
+    remember: (eventId) => void seen.addIfAbsent(eventId),
     async dispatch(event) {
       const body = event.body;
       if (!isObject(body)) return ignored(log, 'body is not a JSON object');

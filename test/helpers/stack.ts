@@ -181,7 +181,7 @@ export interface FlowResult {
  * Link a user the way a person does: share a trace link → Slack's prompt → open user_auth_url →
  * "Add to Slack" → Slack's authorize page → callback. Returns once the callback answered.
  */
-export async function linkThroughFlow(stack: Stack, options: { teamId?: string; userId?: string; channel?: string; messageTs?: string } = {}): Promise<FlowResult> {
+export async function linkThroughFlow(stack: Pick<Stack, 'slack'>, options: { teamId?: string; userId?: string; channel?: string; messageTs?: string } = {}): Promise<FlowResult> {
   const { CookieBrowser } = await import('../../src/cli/cookie-browser.js');
   const { linkSharedEvent } = await import('../../src/simulators/slack/index.js');
   const teamId = options.teamId ?? TEAM;

@@ -1,9 +1,9 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import lockfile from 'proper-lockfile';
 import { LsslackError } from '../../domain/errors.js';
 import type { UserMapping } from '../../domain/types.js';
+import { acquireFileLock } from './file-lock.js';
 import { SecureJsonFile } from './secure-json-file.js';
 import type { OAuthState, PendingUnfurl, Store, StoredLink } from './store.js';
 
@@ -29,7 +29,7 @@ export interface LowdbStoreOptions {
  *
  * Two processes write it (the daemon, and `lsslack users map` from a shell), and lowdb rewrites
  * the whole file on every write, so a plain read-modify-write would lose the other side's
- * change. Every mutation therefore runs under a cross-process lock (proper-lockfile) and re-reads
+ * change. Every mutation therefore runs under a cross-process lock (file-lock.ts) and re-reads
  * the file first; reads re-load the file when its mtime/size changed, so the daemon sees a
  * mapping made by the CLI without a restart.
  */
@@ -79,11 +79,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
   const mutate = <R>(fn: (data: StoreData) => R): Promise<R> => {
     const run = async (): Promise<R> => {
       if (closed) throw new LsslackError('store_unavailable', 'The store is closed.');
-      const release = await lockfile.lock(file, {
-        realpath: false,
-        stale: 10_000,
-        retries: { retries: 200, minTimeout: 5, maxTimeout: 100, factor: 1.5 },
-      }).catch((error: unknown) => {
+      const release = await acquireFileLock(`${file}.lock`).catch((error: unknown) => {
         throw new LsslackError('store_unavailable', `Cannot lock the store ${file}: ${(error as Error).message}`, { cause: error });
       });
       try {

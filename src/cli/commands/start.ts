@@ -47,8 +47,12 @@ export function registerStart(program: Command): void {
           process.exitCode = 0;
         });
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      // The daemon owns its signals. conf's write helper (atomically → when-exit) hooks SIGINT/SIGTERM
+      // and re-raises them, which would turn one `systemctl stop` into "second signal, exit now".
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.removeAllListeners(signal);
+        process.on(signal, onSignal);
+      }
       try {
         await daemon.start();
       } catch (error) {

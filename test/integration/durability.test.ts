@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { openFileJournal } from '../../src/adapters/journal/file-journal.js';
+import { openLowdbStore } from '../../src/adapters/store/lowdb-store.js';
+import type { UnfurlJob } from '../../src/domain/types.js';
+import { sampleCheckoutTrace, startLightstepSimulator, type LightstepSimulator } from '../../src/simulators/lightstep/index.js';
+import { linkSharedEvent, startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
+import { simulatorEnv, startChildDaemon } from '../helpers/child-daemon.js';
+import { LogCapture, linkThroughFlow, settle, TEAM, traceUrl, USER, waitFor } from '../helpers/stack.js';
+
+const job = (i: number): UnfurlJob => ({
+  id: `Ev${i}:0`,
+  eventId: `Ev${i}`,
+  teamId: TEAM,
+  userId: USER,
+  channel: 'C1',
+  messageTs: `1.${i}`,
+  target: { kind: 'message', channel: 'C1', ts: `1.${i}` },
+  url: traceUrl(),
+  receivedAt: 1,
+});
+
+describe('job journal', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'lsslack-journal-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps recorded jobs until they are done, across reopen', async () => {
+    const log = pino({ level: 'silent' });
+    const journal = await openFileJournal({ dataDir: dir, log });
+    await journal.append([job(1), job(2), job(3)]);
+    journal.done('Ev2:0');
+    await journal.close();
+    const again = await openFileJournal({ dataDir: dir, log });
+    assert.deepEqual(again.live().map((j) => j.id), ['Ev1:0', 'Ev3:0']);
+    await again.close();
+  });
+
+  it('detects a torn or corrupted tail, reports it, and recovers the intact part', async () => {
+    const logs = new LogCapture();
+    const log = pino({ level: 'debug' }, logs);
+    const journal = await openFileJournal({ dataDir: dir, log });
+    await journal.append([job(4), job(5)]);
+    await journal.close();
+    const file = path.join(dir, 'journal.log');
+    // A flipped byte in the last record, then half a record (power loss mid-write).
+    const text = await readFile(file, 'utf8');
+    const lines = text.trimEnd().split('\n');
+    lines[lines.length - 1] = lines.at(-1)!.replace('Ev5', 'Ev6');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    await appendFile(file, '0badc0de {"t":"job","job":{"id":"Ev7:0"');
+    const recovered = await openFileJournal({ dataDir: dir, log });
+    const ids = recovered.live().map((j) => j.id);
+    assert.ok(ids.includes('Ev4:0'));
+    assert.ok(!ids.includes('Ev5:0') && !ids.includes('Ev6:0') && !ids.includes('Ev7:0'));
+    assert.match(logs.text, /journal had damaged records/);
+    // The damaged part is gone from disk: a second open finds nothing to report.
+    await recovered.append([job(8)]);
+    await recovered.close();
+    const logs2 = new LogCapture();
+    const clean = await openFileJournal({ dataDir: dir, log: pino({ level: 'debug' }, logs2) });
+    assert.ok(clean.live().some((j) => j.id === 'Ev8:0'));
+    assert.equal(logs2.text.includes('damaged'), false);
+    await clean.close();
+  });
+
+  it('compacts itself and stays bounded', async () => {
+    const sub = await mkdtemp(path.join(dir, 'c-'));
+    const journal = await openFileJournal({ dataDir: sub, log: pino({ level: 'silent' }), compactAfterLines: 500 });
+    for (let i = 0; i < 2000; i += 1) {
+      await journal.append([job(1000 + i)]);
+      journal.done(`Ev${1000 + i}:0`);
+    }
+    await journal.append([job(99_999)]);
+    await journal.close();
+    const text = await readFile(path.join(sub, 'journal.log'), 'utf8');
+    assert.ok(text.split('\n').length < 1100, `journal has ${text.split('\n').length} lines`);
+    const reopened = await openFileJournal({ dataDir: sub, log: pino({ level: 'silent' }) });
+    assert.deepEqual(reopened.live().map((j) => j.id), ['Ev99999:0']);
+    await reopened.close();
+  });
+});
+
+describe('lsslack start as a real process', () => {
+  let slack: SlackSimulator;
+  let lightstep: LightstepSimulator;
+  let dataDir: string;
+  let env: Record<string, string>;
+
+  before(async () => {
+    slack = await startSlackSimulator();
+    lightstep = await startLightstepSimulator({ org: 'test-org', projects: ['checkout'] });
+    lightstep.addTrace('checkout', sampleCheckoutTrace());
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'lsslack-child-'));
+    env = simulatorEnv(slack, lightstep, dataDir);
+    const store = await openLowdbStore({ dataDir });
+    await store.putMapping({ teamId: TEAM, slackUserId: USER, lightstepUser: 'ada@example.com', projects: ['checkout'], mappedAt: new Date().toISOString() });
+    await store.close();
+  });
+  after(async () => {
+    await slack.stop();
+    await lightstep.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('after kill -9 mid-burst, every acknowledged event is unfurled once restarted', async () => {
+    const first = await startChildDaemon(env);
+    await slack.waitForSocketConnections(1, 10_000);
+    const flow = await linkThroughFlow({ slack }, { channel: 'C0SETUP' });
+    assert.equal(flow.callbackStatus, 200);
+    await waitFor(() => slack.unfurls().some((c) => c.args.unfurls !== undefined), 'the setup unfurl');
+
+    const total = 1000;
+    const acked = new Set<string>();
+    const unacked = new Set<string>();
+    const bodies = Array.from({ length: total }, (_, i) => {
+      const ts = `1750000000.${String(i).padStart(6, '0')}`;
+      return { ts, body: linkSharedEvent({ teamId: TEAM, userId: USER, channel: 'CBURST', messageTs: ts, urls: [traceUrl()] }) };
+    });
+    // 32 in flight; kill -9 once a third has been acknowledged.
+    let next = 0;
+    let killed = false;
+    const sender = async () => {
+      while (next < total) {
+        const { ts, body } = bodies[next++]!;
+        if (killed) {
+          unacked.add(ts);
+          continue;
+        }
+        try {
+          await slack.sendEvent(body, { timeoutMs: 5000 });
+          acked.add(ts);
+          if (acked.size >= total / 3 && !killed) {
+            killed = true;
+            first.child.kill('SIGKILL');
+          }
+        } catch {
+          unacked.add(ts);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, sender));
+    assert.equal(await first.exited, 'SIGKILL');
+    const before = new Set(slack.unfurls().filter((c) => c.args.channel === 'CBURST').map((c) => String(c.args.ts)));
+    const missingAtKill = [...acked].filter((ts) => !before.has(ts)).length;
+
+    const second = await startChildDaemon(env);
+    await slack.waitForSocketConnections(1, 10_000);
+    // Slack redelivers what was never acked; the restarted daemon replays its journal.
+    for (const { ts, body } of bodies) if (unacked.has(ts)) await slack.sendEvent(body, { retryAttempt: 1, retryReason: 'timeout' });
+    const posted = () => new Set(slack.unfurls().filter((c) => c.args.channel === 'CBURST').map((c) => String(c.args.ts)));
+    await waitFor(() => [...acked].every((ts) => posted().has(ts)) && [...unacked].every((ts) => posted().has(ts)), 'every event unfurled', 120_000);
+    const counts = new Map<string, number>();
+    for (const c of slack.unfurls().filter((x) => x.args.channel === 'CBURST')) counts.set(String(c.args.ts), (counts.get(String(c.args.ts)) ?? 0) + 1);
+    const twice = [...counts.values()].filter((n) => n > 1).length;
+    // Only jobs in flight at the kill may be posted twice (at most the worker pool's size).
+    assert.ok(twice <= 8, `${twice} events posted twice`);
+    assert.ok(missingAtKill > 0 || acked.size === total, 'the kill left acknowledged work to replay');
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exited, 0);
+  });
+
+  it('SIGTERM: /readyz turns 503, running jobs finish, exit 0; a second signal exits at once', async () => {
+    lightstep.latencyMs = 1500;
+    const daemon = await startChildDaemon(env);
+    await slack.waitForSocketConnections(1, 10_000);
+    const before = slack.unfurls().length;
+    await slack.sendEvent(linkSharedEvent({ teamId: TEAM, userId: USER, channel: 'CTERM', messageTs: '1750000100.000001', urls: [traceUrl()] }));
+    await settle(300);
+    daemon.child.kill('SIGTERM');
+    let sawNotReady = false;
+    for (let i = 0; i < 20 && !sawNotReady; i += 1) {
+      const res = await fetch(`${daemon.httpUrl}/readyz`).catch(() => undefined);
+      if (res?.status === 503) sawNotReady = true;
+      await res?.text();
+      await settle(50);
+    }
+    assert.ok(sawNotReady, '/readyz answered 503 while draining');
+    assert.equal(await daemon.exited, 0);
+    assert.equal(slack.unfurls().length, before + 1, 'the running job finished before exit');
+    lightstep.latencyMs = 0;
+
+    lightstep.stall(true);
+    const again = await startChildDaemon(env);
+    await slack.waitForSocketConnections(1, 10_000);
+    await slack.sendEvent(linkSharedEvent({ teamId: TEAM, userId: USER, channel: 'CTERM', messageTs: '1750000100.000002', urls: [traceUrl()] }));
+    await settle(300);
+    again.child.kill('SIGTERM');
+    await settle(200);
+    again.child.kill('SIGTERM');
+    const started = Date.now();
+    const code = await again.exited;
+    assert.notEqual(code, 0, 'the second signal exits at once, not cleanly');
+    assert.ok(Date.now() - started < 5000);
+    lightstep.stall(false);
+    // The job is still in the journal, consistent: the next start replays and posts it.
+    const third = await startChildDaemon(env);
+    await waitFor(() => slack.unfurls().some((c) => c.args.ts === '1750000100.000002'), 'the replayed job', 30_000);
+    third.child.kill('SIGTERM');
+    assert.equal(await third.exited, 0);
+  });
+});
