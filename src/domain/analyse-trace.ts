@@ -70,12 +70,20 @@ interface TraceStats {
   readonly spanCount: number;
   readonly serviceCount: number;
   readonly errorCount: number;
-  /** Index of the earliest-starting error span, or -1. */
+  /**
+   * Index of the earliest-starting error span that has no erroring child — where the error came
+   * from rather than the ancestors it propagated to — or -1.
+   */
   readonly firstError: number;
 }
 
 function collectStats(index: SpanIndex): TraceStats {
-  const { spans, duplicate, startUs, endUs } = index;
+  const { spans, duplicate, startUs, endUs, parent } = index;
+  // Errors propagate upwards; a span whose child failed is not where the trouble started.
+  const hasErrorChild = new Uint8Array(spans.length);
+  for (let i = 0; i < spans.length; i++) {
+    if (duplicate[i] !== 1 && spanAt(spans, i).isError && parent[i]! >= 0) hasErrorChild[parent[i]!] = 1;
+  }
   let minStart = Number.POSITIVE_INFINITY;
   let maxEnd = Number.NEGATIVE_INFINITY;
   let spanCount = 0;
@@ -92,7 +100,7 @@ function collectStats(index: SpanIndex): TraceStats {
     services.add(span.service);
     if (span.isError) {
       errorCount++;
-      if (firstError < 0 || start < startUs[firstError]!) firstError = i;
+      if (hasErrorChild[i] === 0 && (firstError < 0 || start < startUs[firstError]!)) firstError = i;
     }
   }
   return {

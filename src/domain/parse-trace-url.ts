@@ -57,10 +57,12 @@ export function parseTraceUrl(url: string, allowedOrigins: readonly string[]): T
   if (project === undefined) return undefined;
 
   const query = parsed.searchParams;
-  const seedSpanId = seedSpanOf(query);
+  const selectedSpanPrefix = selectedSpanOf(parsed.hash, query);
+  // Last resort (trace-backends.md §1): a fragment holding a whole 16-hex span id can seed the fetch;
+  // an abbreviated one cannot.
+  const seedSpanId = seedSpanOf(query) ?? (selectedSpanPrefix?.length === 16 ? selectedSpanPrefix : undefined);
   if (seedSpanId === undefined) return undefined;
 
-  const selectedSpanPrefix = selectedSpanOf(parsed.hash, query);
   // `url` stays byte-for-byte what Slack sent: chat.unfurl matches its `unfurls` keys against it.
   const ref: TraceRef = { url, origin: parsed.origin, project, seedSpanId };
   return selectedSpanPrefix === undefined ? ref : { ...ref, selectedSpanPrefix };

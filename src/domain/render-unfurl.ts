@@ -103,7 +103,7 @@ function statsElements(summary: TraceSummary): string[] {
     elements.push(`:warning: ${plural(summary.orphanCount, 'orphan span')} (incomplete trace)`);
   }
   if (summary.firstError !== undefined) {
-    elements.push(`:red_circle: First error: *${clippedLabel(summary.firstError.service, summary.firstError.name)}*`);
+    elements.push(`:red_circle: Error starts in *${clippedLabel(summary.firstError.service, summary.firstError.name)}*`);
   }
   return elements;
 }

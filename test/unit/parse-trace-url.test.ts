@@ -121,11 +121,17 @@ describe('parseTraceUrl', () => {
       'https://app.lightstep.com/demo/trace?span_guid=1938797040ea8e787',
       'https://app.lightstep.com/demo/trace?span_guid=93879704-0ea8e787',
       'https://app.lightstep.com/demo/trace?trace_handle=!!!',
-      // The fragment alone selects a span but may be abbreviated, so it cannot seed the fetch.
-      'https://app.lightstep.com/demo/trace#span-938797040ea8e787',
+      // An abbreviated fragment alone cannot seed the fetch.
+      'https://app.lightstep.com/demo/trace#span-938797040e',
     ]) {
       assert.equal(parseTraceUrl(url, US), undefined, url);
     }
+  });
+
+  it('uses a whole 16-hex fragment as the seed span when nothing else names one', () => {
+    const ref = parseTraceUrl('https://app.lightstep.com/demo/trace#span-938797040EA8E787', US);
+    assert.equal(ref?.seedSpanId, '938797040ea8e787');
+    assert.equal(ref?.selectedSpanPrefix, '938797040ea8e787');
   });
 
   it('percent-decodes the project and accepts a trailing slash', () => {

@@ -107,7 +107,7 @@ describe('renderUnfurl', () => {
     assert.deepEqual(contextTexts(stats), [
       '*12.0ms* · 5 spans · 4 services · 2 errors',
       ':warning: 1 orphan span (incomplete trace)',
-      ':red_circle: First error: *payments: charge*',
+      ':red_circle: Error starts in *payments: charge*',
     ]);
     assert.equal(
       blockText(selected),
