@@ -12,9 +12,9 @@ import { oauthRoutes } from '../adapters/slack/oauth-routes.js';
 import { createTokenRefresher } from '../adapters/slack/token-refresher.js';
 import { createSocketReceiver, type SocketReceiver } from '../adapters/slack/socket-receiver.js';
 import { createUnfurlPoster } from '../adapters/slack/unfurl-poster.js';
-import { openLowdbStore } from '../adapters/store/lowdb-store.js';
-import { openFileJournal } from '../adapters/journal/file-journal.js';
-import type { JobJournal } from '../pipeline/job-journal.js';
+import type { ClaimingJournal, JobJournal } from '../pipeline/job-journal.js';
+import { openPersistence } from './open-persistence.js';
+import { startClaimLoop } from './claim-loop.js';
 import type { PendingUnfurl, Store } from '../adapters/store/store.js';
 import type { Config } from '../config/config.js';
 import { LsslackError } from '../domain/errors.js';
@@ -107,11 +107,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
     if (botToken === undefined || clientId === undefined || clientSecret === undefined || org === undefined || apiKey === undefined) {
       throw new LsslackError('config_invalid', 'SLACK_BOT_TOKEN, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, LIGHTSTEP_ORG and LIGHTSTEP_API_KEY are required to start.');
     }
-    const store = await openLowdbStore({ dataDir: config.dataDir, now });
-    const closers: Array<() => Promise<unknown>> = [() => store.close()];
+    const persistence = await openPersistence({ config, log, now });
+    const { store, journal, deduper } = persistence;
+    const closers: Array<() => Promise<unknown>> = [() => persistence.close()];
     const keyring = createKeyring(await loadMasterKey(config.dataDir, config.secretKey));
-    const journal = await openFileJournal({ dataDir: config.dataDir, log });
-    closers.unshift(() => journal.close());
     const traces = createLightstepClient({ apiUrl: config.lightstep.apiUrl, org, apiKey, log, onRetry: () => counters.inc('lightstep_retries') });
     closers.unshift(() => traces.close());
     const poster = createUnfurlPoster({ botToken, apiUrl: config.slack.apiUrl, log, now, onRateLimited: () => counters.inc('slack_429') });
@@ -142,12 +141,11 @@ export function createDaemon(options: DaemonOptions): Daemon {
         );
       },
     });
-    const linkShared = createLinkSharedHandler({ queue, journal, now });
     const inner = createDispatcher({
       log,
-      now,
+      deduper,
       handlers: {
-        link_shared: linkShared.handle,
+        link_shared: createLinkSharedHandler({ queue, journal, deduper, now }),
         ...createRevocationHandlers({
           dropLink: (team, user, reason) => identities.dropLink(team, user, reason),
           removeTeam: (team) => store.removeTeam(team),
@@ -156,7 +154,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
       },
     });
     const dispatcher: Dispatcher = {
-      remember: inner.remember,
       async dispatch(event) {
         counters.inc('events_received');
         const result = await inner.dispatch(event);
@@ -197,12 +194,16 @@ export function createDaemon(options: DaemonOptions): Daemon {
       },
     });
     const replay = () => {
+      if ('claim' in journal) {
+        // Replicas: unfinished jobs of any dead replica (or of our previous run) are claimed by lease.
+        const loop = startClaimLoop({ journal: journal as ClaimingJournal, queue, log, capacity: config.concurrency * 4 });
+        closers.unshift(() => loop.stop());
+        return;
+      }
       const jobsToReplay = journal.live();
       if (jobsToReplay.length === 0) return;
-      for (const job of jobsToReplay) {
-        inner.remember?.(job.eventId);
-        linkShared.remember(job);
-      }
+      // Redeliveries of these events must not run them a second time.
+      void deduper.firstSeen(jobsToReplay.map((job) => `event:${job.eventId}`), 10 * 60_000);
       log.info({ jobs: jobsToReplay.length }, 'replaying unfinished jobs from the journal');
       queue.enqueue(jobsToReplay);
     };

@@ -4,7 +4,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
  * JSON-lines logger (pino). Known secret-bearing fields are redacted by path as a second line of
  * defence; the first is that no code path logs a token, code, state or secret at all.
  */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export function createLogger(level: string, destination?: DestinationStream | 1 | 2): Logger {
   return pino(
     {
       level,
@@ -15,6 +15,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         censor: '[redacted]',
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    typeof destination === 'object' ? destination : pino.destination({ dest: destination ?? 1, sync: false }),
   );
 }

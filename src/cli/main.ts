@@ -1,8 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { LsslackError } from '../domain/errors.js';
 import { registerConfig } from './commands/config.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerManifest } from './commands/manifest.js';
+import { registerService } from './commands/service.js';
 import { registerStart } from './commands/start.js';
+import { registerStatus } from './commands/status.js';
+import { registerStore } from './commands/store.js';
 import { registerUsers } from './commands/users.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { packageInfo } from './package-info.js';
@@ -16,9 +22,15 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerStart(program);
+  registerStatus(program);
+  registerDashboard(program);
   registerDemo(program);
   registerUsers(program);
   registerConfig(program);
+  registerStore(program);
+  registerService(program);
+  registerManifest(program);
+  registerDoctor(program);
   return program;
 }
 

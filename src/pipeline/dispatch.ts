@@ -1,21 +1,19 @@
 import type { Logger } from '../domain/ports.js';
 import type { DispatchResult, InboundEvent } from './inbound-event.js';
-import { TtlSet } from './ttl-set.js';
+import type { Deduper } from './deduper.js';
 
 /** Handles one inner event type (`event.type`) of an event_callback. */
 export type EventHandler = (body: Record<string, unknown>, event: InboundEvent) => Promise<DispatchResult>;
 
 export interface Dispatcher {
   dispatch(event: InboundEvent): Promise<DispatchResult>;
-  /** Treat this event_id as seen (events replayed from the journal after a restart). */
-  remember?(eventId: string): void;
 }
 
 export interface DispatcherOptions {
   /** Inner event type → handler. Adding a type is one entry here. */
   readonly handlers: Readonly<Record<string, EventHandler>>;
   readonly log: Logger;
-  readonly now?: () => number;
+  readonly deduper: Deduper;
   /** How long an event_id is remembered; Slack's last retry comes ~5 min after the first try. */
   readonly dedupeTtlMs?: number;
 }
@@ -27,10 +25,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * (retries over HTTP, redelivery after a socket gap, several Socket Mode connections).
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
-  const seen = new TtlSet({ ttlMs: options.dedupeTtlMs ?? 10 * 60_000, max: 200_000, now: options.now });
-  const log = options.log;
+  const ttl = options.dedupeTtlMs ?? 10 * 60_000;
+  const { deduper, log } = options;
   return {
-    remember: (eventId) => void seen.addIfAbsent(eventId),
     async dispatch(event) {
       const body = event.body;
       if (!isObject(body)) return ignored(log, 'body is not a JSON object');
@@ -40,17 +37,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const handler = options.handlers[inner.type];
       if (handler === undefined) return { kind: 'ignored', reason: `event type ${inner.type} is not handled` };
       const eventId = typeof body.event_id === 'string' ? body.event_id : undefined;
-      if (eventId !== undefined && !seen.addIfAbsent(eventId)) {
+      const key = eventId === undefined ? undefined : `event:${eventId}`;
+      if (key !== undefined && !(await deduper.firstSeen([key], ttl))[0]) {
         log.debug({ eventId, retryNum: event.retryNum, source: event.source }, 'duplicate event dropped');
         return { kind: 'duplicate' };
       }
       try {
         const result = await handler(body, event);
         // Not recorded: forget the id so Slack's redelivery is processed.
-        if (result.kind === 'rejected' && eventId !== undefined) seen.delete(eventId);
+        if (result.kind === 'rejected' && key !== undefined) await deduper.forget([key]);
         return result;
       } catch (error) {
-        if (eventId !== undefined) seen.delete(eventId);
+        if (key !== undefined) await deduper.forget([key]);
         throw error;
       }
     },

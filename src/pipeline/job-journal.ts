@@ -13,3 +13,10 @@ export interface JobJournal {
   live(): UnfurlJob[];
   close(): Promise<void>;
 }
+
+/** A journal shared by replicas: jobs whose owner died are claimed by the living. */
+export interface ClaimingJournal extends JobJournal {
+  readonly owner: string;
+  /** Take over up to `limit` jobs whose lease expired (exactly one replica gets each). */
+  claim(limit: number): Promise<UnfurlJob[]>;
+}

@@ -18,7 +18,11 @@ export interface RawResponse {
 }
 
 export interface RawOptions {
-  /** Half-close the socket after writing (default true). false leaves the body "unfinished". */
+  /**
+   * Half-close the socket after writing (default false). Real clients never do this, and node's
+   * server (httpAllowHalfOpen false) drops a response that is not written yet when the client's
+   * FIN arrives, so only the "truncated body" cases ask for it.
+   */
   readonly end?: boolean;
   /** Give up and report status 0 after this long (default 20 s). */
   readonly timeoutMs?: number;
@@ -46,6 +50,12 @@ export function rawExchange(port: number, parts: Array<Buffer | string>, options
       }
       const lines = received.subarray(0, end).toString('latin1').split('\r\n');
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 0);
+      if (status >= 100 && status < 200) {
+        // An interim response (100 Continue): the real one follows.
+        received = received.subarray(end + 4);
+        tryParse(final);
+        return;
+      }
       const headers: Record<string, string> = {};
       for (const line of lines.slice(1)) {
         const i = line.indexOf(':');
@@ -70,7 +80,7 @@ export function rawExchange(port: number, parts: Array<Buffer | string>, options
     socket.on('close', () => tryParse(true));
     socket.on('connect', () => {
       for (const part of parts) socket.write(part);
-      if (options.end !== false) socket.end();
+      if (options.end === true) socket.end();
     });
   });
 }

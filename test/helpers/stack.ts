@@ -159,7 +159,7 @@ export async function deliver(slack: SlackSimulator, body: object, maxAttempts =
 }
 
 /** Poll until `check` is true (or fail with `what` after `timeoutMs`). */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

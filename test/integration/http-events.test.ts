@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { linkSharedEvent } from '../../src/simulators/slack/index.js';
 import { chunk, nowSeconds, rawExchange, requestHead, signature, signingHeaders, type RawResponse } from '../helpers/raw-http.js';
+import { startHttpStack } from '../helpers/http-stack.js';
 import { settle, startStack, TEAM, traceUrl, USER, waitFor, type Stack } from '../helpers/stack.js';
 
 const SECRET = 'http-events-test-signing-secret-6b1f0e';
@@ -61,9 +62,10 @@ describe('HTTP Events transport (POST /slack/events) against the running daemon'
   };
 
   before(async () => {
-    stack = await startStack({ env: { LSSLACK_MODE: 'http', SLACK_SIGNING_SECRET: SECRET } });
+    const started = await startHttpStack(SECRET);
+    stack = started;
+    eventsUrl = started.eventsUrl;
     port = Number(new URL(stack.httpUrl).port);
-    eventsUrl = `${stack.httpUrl}/slack/events`;
   });
   after(async () => {
     await stack.stop();
@@ -98,7 +100,7 @@ describe('HTTP Events transport (POST /slack/events) against the running daemon'
     const call = unfurlsIn('CH1')[0]!;
     const event = (body as { event: { message_ts: string } }).event;
     assert.equal(call.args.ts, event.message_ts);
-    assert.equal(call.token, stack.slack.botToken);
+    assert.ok(stack.slack.userTokens().some((t) => t.token === call.token), 'posted with the linked user token');
     assert.match(JSON.stringify(call.args.unfurls), /frontend: GET \/checkout/);
   });
 
@@ -251,7 +253,6 @@ describe('HTTP Events transport (POST /slack/events) against the running daemon'
     const announced = await rawExchange(
       port,
       [requestHead([['Content-Type', 'application/json'], ['Content-Length', String(100 * MiB)], ...sig]), ...Array.from({ length: 17 }, () => piece)],
-      { end: false },
     );
     assert.equal(announced.status, 413);
     assert.equal(announced.headers.connection, 'close');
@@ -259,7 +260,6 @@ describe('HTTP Events transport (POST /slack/events) against the running daemon'
     const chunked = await rawExchange(
       port,
       [requestHead([['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked'], ...sig]), ...Array.from({ length: 17 }, () => chunk(piece))],
-      { end: false },
     );
     assert.equal(chunked.status, 413);
     assert.equal(JSON.parse(chunked.body).error, 'body_too_large');
@@ -281,7 +281,7 @@ describe('HTTP Events transport (POST /slack/events) against the running daemon'
 
   it('times out a slow body (headers sent, body never finished) with 408', async () => {
     const body = JSON.stringify(share('CH11'));
-    const answer = await rawExchange(port, [requestHead([['Content-Type', 'application/json'], ['Content-Length', String(body.length)], ...signingHeaders(SECRET, body)]), body.slice(0, 30)], { end: false, timeoutMs: 30_000 });
+    const answer = await rawExchange(port, [requestHead([['Content-Type', 'application/json'], ['Content-Length', String(body.length)], ...signingHeaders(SECRET, body)]), body.slice(0, 30)], { timeoutMs: 30_000 });
     assert.equal(answer.status, 408);
     assert.equal(answer.headers.connection, 'close');
     assert.equal(unfurlsIn('CH11').length, 0);
@@ -325,6 +325,42 @@ describe('HTTP Events transport (POST /slack/events) against the running daemon'
     assert.equal((await fetch(`${stack.httpUrl}/healthz`)).status, 200);
     const ready = await fetch(`${stack.httpUrl}/readyz`);
     assert.equal(ready.status, 200, await ready.text());
+  });
+});
+
+describe('Socket Mode and HTTP Events produce the same chat.unfurl', () => {
+  let socket: Stack;
+  let http: Stack & { eventsUrl: string };
+  before(async () => {
+    [socket, http] = await Promise.all([startStack(), startHttpStack(SECRET)]);
+  });
+  after(async () => {
+    await Promise.all([socket?.stop(), http?.stop()]);
+  });
+
+  it('for the same event body, in a channel, a thread and the composer', async () => {
+    const bodies = [
+      linkSharedEvent({ teamId: TEAM, userId: USER, channel: 'CPARITY', messageTs: '1750003000.000001', urls: [traceUrl({ fragment: '0c4e7a91d2' })] }),
+      linkSharedEvent({ teamId: TEAM, userId: USER, channel: 'CPARITY', messageTs: '1750003000.000002', threadTs: '1750003000.000001', urls: [traceUrl(), traceUrl({ span: 'a1b2c3d4e5f60718' })] }),
+      linkSharedEvent({ teamId: TEAM, userId: USER, source: 'composer', unfurlId: 'CPARITY.1750003000.000003.abc', urls: [traceUrl().replace('&', '&amp;')] }),
+    ];
+    for (const [i, body] of bodies.entries()) {
+      const sBefore = socket.slack.unfurls().length;
+      const hBefore = http.slack.unfurls().length;
+      await socket.slack.sendEvent(body);
+      const answer = await http.slack.postEvent(http.eventsUrl, body, { signingSecret: SECRET });
+      assert.equal(answer.status, 200);
+      const [viaSocket, viaHttp] = await Promise.all([socket.slack.waitForCalls('chat.unfurl', sBefore + 1), http.slack.waitForCalls('chat.unfurl', hBefore + 1)]);
+      const a = viaSocket[sBefore]!;
+      const b = viaHttp[hBefore]!;
+      assert.ok(a.args.unfurls !== undefined, `event ${i}: a preview, not a prompt`);
+      assert.deepEqual(b.args, a.args, `event ${i}: identical chat.unfurl arguments`);
+      // The same kind of token (each simulator issued its own user token to the same user).
+      assert.equal(a.token?.slice(0, 5), b.token?.slice(0, 5));
+    }
+    await settle(200);
+    assert.equal(socket.slack.unfurls().filter((c) => c.args.channel === 'CPARITY' || c.args.unfurl_id !== undefined).length, bodies.length);
+    assert.equal(http.slack.unfurls().filter((c) => c.args.channel === 'CPARITY' || c.args.unfurl_id !== undefined).length, bodies.length);
   });
 });
 

@@ -38,12 +38,12 @@ export function renderPage(page: PageContent): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(page.title)} · lsslack</title>
 <style>
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1c1d;background:#f8f8f8}
+body{margin:0;padding:0 1rem;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1c1d;background:#f8f8f8}
 main{max-width:34rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px;border-top:6px solid ${accent};box-shadow:0 1px 3px rgba(0,0,0,.12)}
-h1{font-size:1.4rem;margin:0 0 1rem}
+h1{font-size:1.4rem;line-height:1.25;margin:0 0 1rem}
 .button{display:inline-block;padding:.7rem 1.2rem;border-radius:6px;background:#4a154b;color:#fff;text-decoration:none;font-weight:600}
 .button:focus{outline:3px solid #1264a3;outline-offset:2px}
-pre{background:#f4f4f4;padding:.75rem;border-radius:6px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+pre{background:#f4f4f4;padding:.75rem;border-radius:6px;font-size:.9rem;white-space:pre-wrap;overflow-wrap:anywhere;user-select:all}
 footer{margin-top:1.5rem;font-size:.85rem;color:#616061}
 </style>
 </head>

@@ -123,19 +123,21 @@ function decodeSpan(raw: unknown, services: ReadonlyMap<string, string>, skipped
 
   const tags = isObject(raw.tags) ? raw.tags : undefined;
   const reporterId = idString(raw['reporter-id']);
-  const span: { -readonly [K in keyof Span]: Span[K] } = {
-    spanId,
-    service: (reporterId === undefined ? undefined : services.get(reporterId)) ?? UNKNOWN_SERVICE,
-    name: nonEmptyString(raw['span-name']) ?? UNKNOWN_OPERATION,
-    startUs,
-    endUs,
-    isError: raw['is-error'] === true || raw['is-error'] === 'true',
-  };
+  const service = (reporterId === undefined ? undefined : services.get(reporterId)) ?? UNKNOWN_SERVICE;
+  const name = nonEmptyString(raw['span-name']) ?? UNKNOWN_OPERATION;
+  const isError = raw['is-error'] === true || raw['is-error'] === 'true';
   const parentId = tags === undefined ? undefined : parentOf(tags.parent_span_guid);
-  if (parentId !== undefined) span.parentId = parentId;
   const kind = tags === undefined ? undefined : kindOf(tags['span.kind']);
-  if (kind !== undefined) span.kind = kind;
-  return span;
+  // One object literal per combination of the optional fields (absent fields stay absent), instead
+  // of adding parentId/kind afterwards: added properties live outside the object, which cost a
+  // second allocation per span, a hidden-class transition each, and slower reads in the analysis
+  // (bench/analysis: the largest share of decode time on 100k spans was allocation and GC).
+  if (parentId !== undefined) {
+    return kind !== undefined
+      ? { spanId, parentId, service, name, startUs, endUs, isError, kind }
+      : { spanId, parentId, service, name, startUs, endUs, isError };
+  }
+  return kind !== undefined ? { spanId, service, name, startUs, endUs, isError, kind } : { spanId, service, name, startUs, endUs, isError };
 }
 
 /**

@@ -116,7 +116,7 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
     target.searchParams.set('user_scope', USER_SCOPES);
     target.searchParams.set('state', state);
     target.searchParams.set('redirect_uri', redirectUri());
-    target.searchParams.set('team', session.team);
+    
     return { redirect: target.toString() };
   }
 
@@ -127,7 +127,8 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
     if (stateId === null || stateId === '') return problem(400, 'Something is missing', 'Slack sent you back without the information lsslack needs. Start again from the prompt in Slack.');
     // Consumed on first use, whatever happens next.
     const state = await options.store.takeState(stateId);
-    if (state === undefined) return problem(400, 'This sign-in attempt is not valid', 'It was already used or never started here. Start again from the prompt in Slack.');
+    // The store prunes expired states, so an expired attempt usually lands here too: say so.
+    if (state === undefined) return problem(400, 'This sign-in attempt is no longer valid', 'It has expired (you have 10 minutes to approve in Slack), was already used, or was not started in this browser. Start again from the prompt in Slack.');
     if (state.expiresAt <= now()) return problem(400, 'This sign-in attempt has expired', 'You have 10 minutes to approve in Slack. Start again from the prompt in Slack.');
     if (state.sessionId !== session.sid) return problem(403, 'This sign-in belongs to another browser session', 'For your safety lsslack only completes a sign-in in the browser that started it. Start again from the prompt in Slack.');
     const error = url.searchParams.get('error');
@@ -149,7 +150,10 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
       const e = error as { code?: string; data?: { error?: string }; message?: string };
       const reason = e.data?.error ?? (e.code === 'slack_webapi_request_error' ? 'no answer' : (e.message ?? 'error'));
       log.warn({ team: session.team, user: session.user, reason }, 'oauth.v2.access failed');
-      return problem(502, 'Slack did not confirm the sign-in', 'lsslack could not complete the exchange with Slack. Nothing was stored. Please try again from the prompt in a few minutes; if it keeps failing, tell your lsslack admin.');
+      // A 4xx (issue 3: "rejected, each with a 4xx"), not a 5xx: this request's state is already
+      // consumed and Slack's code is single-use, so resending it can never succeed — the person has
+      // to start again. Not 408: browsers may silently resend a request answered 408.
+      return problem(400, 'Slack did not confirm the sign-in', 'lsslack could not complete the exchange with Slack. Nothing was stored. Please try again from the prompt in a few minutes; if it keeps failing, tell your lsslack admin.');
     }
     const authed = result.authed_user;
     const teamId = result.team?.id;
@@ -158,7 +162,7 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
       log.warn({ expectedTeam: session.team, expectedUser: session.user, gotTeam: teamId, gotUser: authed?.id }, 'oauth identity mismatch; nothing stored');
       return problem(403, 'This link was for someone else', 'You signed in to Slack as a different person (or workspace) than the one this link was made for. Nothing was linked. Share the trace link yourself to get your own prompt.');
     }
-    if (typeof authed.access_token !== 'string') return problem(502, 'Slack did not send a token', 'Nothing was stored. Please try again from the prompt.');
+    if (typeof authed.access_token !== 'string') return problem(400, 'Slack did not send a token', 'Nothing was stored. Please try again from the prompt.');
     const rotation = authed as { refresh_token?: string; expires_in?: number };
     await options.store.putLink({
       teamId: session.team,

@@ -179,6 +179,23 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
       const t = now();
       return (await fresh()).pending.filter((p) => p.expiresAt > t).length;
     },
+    async exportData() {
+      const d = await fresh();
+      return { version: 1, mappings: [...d.mappings], links: [...d.links], pending: [...d.pending] };
+    },
+    importData: (snapshot) =>
+      mutate((d) => {
+        const key = (x: { teamId: string; slackUserId: string }) => `${x.teamId}\u0000${x.slackUserId}`;
+        const mappings = new Map(d.mappings.map((m) => [key(m), m]));
+        for (const m of snapshot.mappings) mappings.set(key(m), m);
+        const links = new Map(d.links.map((l) => [key(l), l]));
+        for (const l of snapshot.links) links.set(key(l), l);
+        const pending = new Map(d.pending.map((p) => [p.id, p]));
+        for (const p of snapshot.pending) pending.set(p.id, p);
+        d.mappings = [...mappings.values()];
+        d.links = [...links.values()];
+        d.pending = [...pending.values()];
+      }),
     async ping() {
       await fresh();
     },

@@ -59,7 +59,20 @@ export interface Store {
   takePending(teamId: string, slackUserId: string): Promise<PendingUnfurl[]>;
   countPending(): Promise<number>;
 
+  /** Everything the store holds, for `lsslack store export` (token fields stay encrypted). */
+  exportData(): Promise<StoreSnapshot>;
+  /** Merge a snapshot in (existing rows with the same keys are replaced). */
+  importData(snapshot: StoreSnapshot): Promise<void>;
+
   /** Cheap health check for /readyz: throws when the store cannot be read. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The portable content of a store: what `lsslack store export` writes and `import` reads. */
+export interface StoreSnapshot {
+  readonly version: 1;
+  readonly mappings: readonly UserMapping[];
+  readonly links: readonly StoredLink[];
+  readonly pending: readonly PendingUnfurl[];
 }

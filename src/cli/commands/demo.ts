@@ -80,12 +80,12 @@ export async function runDemo(options: { keep: boolean; out: (line: string) => v
     const sent = Date.now();
     await slack.sendEvent(linkSharedEvent({ teamId: DEMO_TEAM, userId: DEMO_USER, channel: 'C0DEMO', messageTs: '1749992900.000100', urls: [url] }));
     out(`3. ${DEMO_USER} shared ${url}`);
-    const [prompt] = await slack.waitForCalls('chat.unfurl', 1, 15_000);
+    const [prompt] = await slack.waitForCalls('chat.unfurl', 1, 60_000);
     const authUrl = String(prompt?.args.user_auth_url ?? '');
     out(`4. not linked yet, so lsslack answered with Slack's own prompt (chat.unfurl user_auth_required=true):`);
     out(`     user_auth_url = ${authUrl.replace(/t=[^&]+/, 't=…')}`);
     await walkLinkingFlow(authUrl, slack, out);
-    const [, call] = await slack.waitForCalls('chat.unfurl', 2, 15_000);
+    const [, call] = await slack.waitForCalls('chat.unfurl', 2, 60_000);
     const preview = (call?.args.unfurls as Record<string, { blocks: Block[] }> | undefined)?.[url];
     if (preview === undefined) throw new Error('the daemon did not deliver the pending preview after linking');
     const issued = slack.userTokens().find((t) => t.userId === DEMO_USER);

@@ -1,9 +1,15 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
+import { pino } from 'pino';
 import { createDaemon } from '../../app/daemon.js';
+import { readEnv } from '../../config/read-env.js';
 import type { SettingKey } from '../../config/settings.js';
+import { renderDashboard, type DashboardHandle } from '../../tui/render-dashboard.js';
 import { configFor } from '../context.js';
 import { createLogger } from '../create-logger.js';
 import { packageInfo } from '../package-info.js';
+import { listenerUrl } from './status.js';
 
 interface StartFlags {
   config?: string;
@@ -14,6 +20,7 @@ interface StartFlags {
   dataDir?: string;
   concurrency?: string;
   logLevel?: string;
+  dashboard?: boolean;
 }
 
 /** `lsslack start`: run the daemon until SIGINT/SIGTERM. */
@@ -29,9 +36,16 @@ export function registerStart(program: Command): void {
     .option('--data-dir <dir>', 'where the store lives (LSSLACK_DATA_DIR)')
     .option('--concurrency <n>', 'unfurl workers (LSSLACK_CONCURRENCY)')
     .option('--log-level <level>', 'pino level (LSSLACK_LOG_LEVEL)')
+    .option('--dashboard', 'show the live dashboard in this terminal (logs then go to lsslack.log in the data dir; q stops the daemon)')
     .action(async (flags: StartFlags) => {
       const config = configFor({ config: flags.config, flags: toSettings(flags), require: 'start' });
-      const log = createLogger(config.logLevel);
+      const logFile = flags.dashboard === true ? path.join(config.dataDir, 'lsslack.log') : undefined;
+      if (logFile !== undefined) {
+        await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+        process.stdout.write(`lsslack: logs go to ${logFile}\n`);
+      }
+      const log = logFile === undefined ? createLogger(config.logLevel) : createLogger(config.logLevel, pino.destination({ dest: logFile, sync: false }));
+      let dashboard: DashboardHandle | undefined;
       const daemon = createDaemon({ config, log, version: packageInfo().version });
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
@@ -42,6 +56,7 @@ export function registerStart(program: Command): void {
           process.exit(130);
         }
         log.info({ signal }, 'shutting down');
+        dashboard?.unmount();
         void daemon.stop().then(() => {
           log.flush();
           process.exitCode = 0;
@@ -53,13 +68,27 @@ export function registerStart(program: Command): void {
         process.removeAllListeners(signal);
         process.on(signal, onSignal);
       }
+      let httpUrl: string;
       try {
-        await daemon.start();
+        ({ httpUrl } = await daemon.start());
       } catch (error) {
         await daemon.stop();
         log.flush();
         throw error;
       }
+      if (logFile === undefined) return;
+      if (process.stdout.isTTY !== true) {
+        process.stdout.write('lsslack: --dashboard needs a terminal; running without it (Ctrl-C or SIGTERM stops the daemon)\n');
+        return;
+      }
+      // The same dashboard as `lsslack dashboard`, against this daemon's own listener.
+      const own = new URL(httpUrl);
+      dashboard = renderDashboard({ url: listenerUrl(own.hostname, Number(own.port)), token: config.adminToken, color: readEnv().NO_COLOR === undefined });
+      await dashboard.waitUntilExit();
+      process.stdout.write('lsslack: dashboard closed, stopping the daemon…\n');
+      await daemon.stop();
+      log.flush();
+      process.stdout.write(`lsslack: stopped (logs: ${logFile})\n`);
     });
 }
 

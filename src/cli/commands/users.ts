@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { openLowdbStore } from '../../adapters/store/lowdb-store.js';
+import { openConfiguredStore, type StoreHandle } from '../../app/open-persistence.js';
+import { createLogger } from '../create-logger.js';
 import { LsslackError } from '../../domain/errors.js';
 import type { UserMapping } from '../../domain/types.js';
 import { configFor } from '../context.js';
@@ -25,10 +26,10 @@ export function registerUsers(program: Command): void {
       }
       const projects = opts.allProjects === true ? '*' : parseProjects(opts.projects ?? '');
       if (lightstepUser.trim() === '') throw new LsslackError('usage', 'The Lightstep user must not be empty.');
-      const store = await openLowdbStore({ dataDir: configFor({ config: opts.config }).dataDir });
+      const { store, close } = await openStore(opts.config);
       const mapping: UserMapping = { teamId: opts.team, slackUserId, lightstepUser, projects, mappedAt: new Date().toISOString() };
       await store.putMapping(mapping);
-      await store.close();
+      await close();
       process.stdout.write(`Mapped ${slackUserId} (team ${opts.team}) to ${lightstepUser}: ${projects === '*' ? 'all projects' : `projects ${projects.join(', ')}`}.\n`);
     });
 
@@ -39,9 +40,9 @@ export function registerUsers(program: Command): void {
     .option('--config <file>', 'config file')
     .action(async (slackUserId: string, opts: { team: string; config?: string }) => {
       checkIds(slackUserId, opts.team);
-      const store = await openLowdbStore({ dataDir: configFor({ config: opts.config }).dataDir });
+      const { store, close } = await openStore(opts.config);
       const removed = await store.removeMapping(opts.team, slackUserId);
-      await store.close();
+      await close();
       if (!removed) throw new LsslackError('not_found', `No mapping for ${slackUserId} in team ${opts.team}. See \`lsslack users list\`.`);
       process.stdout.write(`Unmapped ${slackUserId} (team ${opts.team}).\n`);
     });
@@ -53,9 +54,9 @@ export function registerUsers(program: Command): void {
     .option('--config <file>', 'config file')
     .action(async (slackUserId: string, opts: { team: string; config?: string }) => {
       checkIds(slackUserId, opts.team);
-      const store = await openLowdbStore({ dataDir: configFor({ config: opts.config }).dataDir });
+      const { store, close } = await openStore(opts.config);
       const removed = await store.removeLink(opts.team, slackUserId);
-      await store.close();
+      await close();
       if (!removed) throw new LsslackError('not_found', `${slackUserId} in team ${opts.team} is not linked.`);
       process.stdout.write(`Unlinked ${slackUserId} (team ${opts.team}).\n`);
     });
@@ -66,9 +67,9 @@ export function registerUsers(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--config <file>', 'config file')
     .action(async (opts: { json?: boolean; config?: string }) => {
-      const store = await openLowdbStore({ dataDir: configFor({ config: opts.config }).dataDir });
+      const { store, close } = await openStore(opts.config);
       const [mappings, links] = await Promise.all([store.listMappings(), store.listLinks()]);
-      await store.close();
+      await close();
       const rows = mappings.map((m) => {
         const link = links.find((l) => l.teamId === m.teamId && l.slackUserId === m.slackUserId);
         return { team: m.teamId, slackUser: m.slackUserId, lightstepUser: m.lightstepUser, projects: m.projects, mappedAt: m.mappedAt, linked: link !== undefined, linkedAt: link?.linkedAt, scope: link?.scope };
@@ -98,4 +99,9 @@ function parseProjects(list: string): string[] {
   const projects = [...new Set(list.split(',').map((p) => p.trim()).filter((p) => p !== ''))];
   if (projects.length === 0) throw new LsslackError('usage', '--projects needs at least one project name, e.g. --projects checkout,payments');
   return projects;
+}
+
+/** The configured store (lowdb file or PostgreSQL), with warnings (not info) logged to stderr. */
+async function openStore(file: string | undefined): Promise<StoreHandle> {
+  return openConfiguredStore(configFor({ config: file }), createLogger('warn', 2));
 }

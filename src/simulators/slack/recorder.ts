@@ -47,7 +47,7 @@ export class CallRecorder {
   }
 
   /** See `SlackSimulator.waitForCalls`. */
-  waitFor(method: string, count: number, timeoutMs = 5000): Promise<RecordedCall[]> {
+  waitFor(method: string, count: number, timeoutMs = 30_000): Promise<RecordedCall[]> {
     if ((this.#okCounts.get(method) ?? 0) >= count) return Promise.resolve(this.#successful(method));
     if (this.#stopped) return Promise.reject(new Error('Slack simulator stopped'));
     return new Promise((resolve, reject) => {

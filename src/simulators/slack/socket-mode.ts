@@ -157,7 +157,7 @@ export class SocketModeServer {
   }
 
   /** Resolves once at least `n` connections are open. */
-  waitForConnections(n: number, timeoutMs = 5000): Promise<void> {
+  waitForConnections(n: number, timeoutMs = 30_000): Promise<void> {
     if (this.#open.length >= n) return Promise.resolve();
     if (this.#stopped) return Promise.reject(new Error('Slack simulator stopped'));
     return new Promise((resolve, reject) => {

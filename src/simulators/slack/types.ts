@@ -134,7 +134,7 @@ export interface SlackSimulator {
   readonly calls: RecordedCall[];
   /** Successful `chat.unfurl` calls. */
   unfurls(): RecordedCall[];
-  /** Resolves once `count` successful calls of `method` were recorded; rejects after `timeoutMs` (default 5000). */
+  /** Resolves once `count` successful calls of `method` were recorded; rejects after `timeoutMs` (default 30 000). */
   waitForCalls(method: string, count: number, timeoutMs?: number): Promise<RecordedCall[]>;
   /** The next `count` calls of `method` (optionally only those made with `teamToken`) get HTTP 429 + Retry-After. */
   rateLimitNext(method: string, count: number, retryAfterSeconds: number, teamToken?: string): void;
@@ -146,7 +146,7 @@ export interface SlackSimulator {
   stallNext(method: string, count: number): void;
   /** Open Socket Mode connections that were sent `hello`. */
   readonly socketConnections: number;
-  /** Resolves once at least `n` sockets are open; rejects after `timeoutMs` (default 5000). */
+  /** Resolves once at least `n` sockets are open; rejects after `timeoutMs` (default 30 000). */
   waitForSocketConnections(n: number, timeoutMs?: number): Promise<void>;
   /** Wraps an `event_callback` body in an `events_api` envelope, sends it and waits for the ack. */
   sendEvent(body: object, options?: SendEventOptions): Promise<SendEventResult>;

@@ -1,0 +1,191 @@
+/**
+ * The simulators (in the bench process) and lsslack itself (the real CLI, `lsslack start`, in a
+ * child process), with one Slack user mapped in the store and linked through the OAuth flow:
+ * previews are only posted for a mapped and linked user.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CookieBrowser } from '../../src/cli/cookie-browser.js';
+import { openLowdbStore } from '../../src/adapters/store/lowdb-store.js';
+import type { StatusSnapshot } from '../../src/pipeline/status.js';
+import { sampleCheckoutTrace, startLightstepSimulator, type LightstepSimulator } from '../../src/simulators/lightstep/index.js';
+import { startSlackSimulator, type SlackSimulator, type RecordedCall } from '../../src/simulators/slack/index.js';
+import { processMemory } from './machine.js';
+import { ROOT_DIR, stopChild } from './proc.js';
+import { BENCH_PROJECT, BENCH_TEAM, BENCH_USER, idSource, linkSharedBody, signBody } from './slack-events.js';
+import { sleep, waitUntil } from './stats.js';
+
+export interface Simulators {
+  readonly slack: SlackSimulator;
+  readonly lightstep: LightstepSimulator;
+  stop(): Promise<void>;
+}
+
+export async function startSimulators(options: { lightstepLatencyMs?: number } = {}): Promise<Simulators> {
+  const slack = await startSlackSimulator();
+  const lightstep = await startLightstepSimulator({ org: 'bench-org', projects: [BENCH_PROJECT], latencyMs: options.lightstepLatencyMs ?? 0 });
+  lightstep.addTrace(BENCH_PROJECT, sampleCheckoutTrace());
+  return {
+    slack,
+    lightstep,
+    async stop() {
+      await slack.stop();
+      await lightstep.stop();
+    },
+  };
+}
+
+export interface DaemonOptions {
+  readonly mode: 'socket' | 'http';
+  readonly concurrency?: number;
+  readonly signingSecret?: string;
+  readonly env?: Record<string, string>;
+}
+
+export interface DaemonChild {
+  readonly pid: number;
+  readonly httpUrl: string;
+  readonly eventsUrl: string;
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  status(): Promise<StatusSnapshot>;
+  memory(): { rssMiB: number; peakRssMiB: number };
+  /** Resolves once nothing is waiting or running in the worker pool. */
+  drained(timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const isPrompt = (c: RecordedCall) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true;
+
+/** `node --import tsx src/cli/run.ts start` against the simulators, mapped and linked, ready for load. */
+export async function startDaemonChild(sims: Simulators, options: DaemonOptions): Promise<DaemonChild> {
+  const { slack, lightstep } = sims;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lsslack-bench-'));
+  const seed = await openLowdbStore({ dataDir });
+  await seed.putMapping({ teamId: BENCH_TEAM, slackUserId: BENCH_USER, lightstepUser: 'ada@example.com', projects: [BENCH_PROJECT], mappedAt: new Date().toISOString() });
+  await seed.close();
+  const logFile = path.join(dataDir, 'daemon.log');
+  const out = openSync(logFile, 'a', 0o600);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: dataDir,
+    SLACK_APP_TOKEN: slack.appToken,
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_CLIENT_ID: slack.clientId,
+    SLACK_CLIENT_SECRET: slack.clientSecret,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_AUTHORIZE_URL: slack.authorizeUrl,
+    LIGHTSTEP_API_URL: lightstep.url,
+    LIGHTSTEP_ORG: lightstep.org,
+    LIGHTSTEP_API_KEY: lightstep.apiKey,
+    LSSLACK_PORT: '0',
+    LSSLACK_DATA_DIR: dataDir,
+    LSSLACK_CONFIG_DIR: path.join(dataDir, 'config'),
+    // Production's default level: one JSON line per job, written to a file as a service would.
+    LSSLACK_LOG_LEVEL: 'info',
+    LSSLACK_MODE: options.mode,
+    ...(options.concurrency === undefined ? {} : { LSSLACK_CONCURRENCY: String(options.concurrency) }),
+    ...(options.signingSecret === undefined ? {} : { SLACK_SIGNING_SECRET: options.signingSecret }),
+    ...options.env,
+  };
+  const connectionsBefore = slack.socketConnections;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT_DIR, 'src/cli/run.ts'), 'start'], { cwd: ROOT_DIR, env, stdio: ['ignore', out, out] });
+  closeSync(out);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let httpUrl = '';
+  const log = () => readFileSync(logFile, 'utf8');
+  await waitUntil(
+    () => {
+      if (child.exitCode !== null) throw new Error(`lsslack exited (${child.exitCode}) before starting:\n${log()}`);
+      const text = log();
+      const match = /"msg":"lsslack started"/.test(text) ? /"httpUrl":"([^"]+)"/.exec(text) : null;
+      if (match?.[1] !== undefined) httpUrl = match[1];
+      return httpUrl !== '';
+    },
+    'lsslack to start',
+    30_000,
+  );
+  if (options.mode === 'socket') await slack.waitForSocketConnections(connectionsBefore + 1, 10_000);
+  const eventsUrl = `${httpUrl}/slack/events`;
+
+  const status = async (): Promise<StatusSnapshot> => {
+    const res = await fetch(`${httpUrl}/status`);
+    if (!res.ok) throw new Error(`/status answered ${res.status}`);
+    return (await res.json()) as StatusSnapshot;
+  };
+
+  const handle: DaemonChild = {
+    pid: child.pid ?? -1,
+    httpUrl,
+    eventsUrl,
+    dataDir,
+    child,
+    status,
+    memory: () => processMemory(child.pid ?? -1),
+    async drained(timeoutMs) {
+      await waitUntil(
+        async () => {
+          const s = await status();
+          return s.queue.waiting === 0 && s.queue.running === 0;
+        },
+        'the worker pool to drain',
+        timeoutMs,
+        200,
+      );
+    },
+    async stop() {
+      await stopChild(child, exited, 15_000);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+
+  try {
+    await linkUser(sims, handle, options);
+  } catch (error) {
+    const tail = log().slice(-3000);
+    await handle.stop();
+    throw new Error(`${(error as Error).message}\n--- daemon log ---\n${tail}`, { cause: error });
+  }
+  return handle;
+}
+
+/**
+ * Link BENCH_USER the way a person does: share a link → Slack's prompt → open user_auth_url →
+ * "Add to Slack" → authorize → callback; then wait for the unfurl that prompted it to be posted.
+ */
+async function linkUser(sims: Simulators, daemon: DaemonChild, options: DaemonOptions): Promise<void> {
+  const { slack } = sims;
+  const ids = idSource('K');
+  const promptsBefore = slack.calls.filter(isPrompt).length;
+  const unfurlsBefore = slack.unfurls().filter((c) => c.args.user_auth_required !== true).length;
+  const body = linkSharedBody({ eventId: ids.eventId(), channel: ids.channel, messageTs: ids.messageTs() });
+  if (options.mode === 'socket') {
+    await slack.sendEvent(body);
+  } else {
+    const raw = JSON.stringify(body);
+    const ts = Math.floor(Date.now() / 1000);
+    const res = await fetch(daemon.eventsUrl, {
+      method: 'POST',
+      body: raw,
+      headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signBody(options.signingSecret ?? '', ts, raw) },
+    });
+    if (res.status !== 200) throw new Error(`the linking event got HTTP ${res.status}: ${await res.text()}`);
+  }
+  await waitUntil(() => slack.calls.filter(isPrompt).length > promptsBefore, 'the auth prompt', 15_000);
+  const prompt = slack.calls.filter(isPrompt)[promptsBefore]!;
+  const authUrl = String(prompt.args.user_auth_url);
+  const browser = new CookieBrowser();
+  await browser.get(authUrl);
+  const initiate = await browser.get(new URL('/integration/auth/slack/initiate', authUrl).toString());
+  slack.authorizeAs({ userId: BENCH_USER, teamId: BENCH_TEAM });
+  const authorize = await browser.get(initiate.location ?? '');
+  const callback = await browser.get(authorize.location ?? '');
+  if (callback.status !== 200) throw new Error(`linking failed: callback answered ${callback.status}: ${callback.body.slice(0, 300)}`);
+  await waitUntil(() => slack.unfurls().filter((c) => c.args.user_auth_required !== true).length > unfurlsBefore, 'the unfurl delivered after linking', 15_000);
+  await daemon.drained(15_000);
+  // Let the store's write after linking settle before load starts.
+  await sleep(100);
+}

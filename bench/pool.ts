@@ -1,0 +1,143 @@
+/**
+ * Benchmark 4, worker pool. (a) `jobs` unfurls with the Lightstep simulator adding `latencyMs` to
+ * every request and LSSLACK_CONCURRENCY=`concurrency`: unfurls/s against Little's law's bound
+ * (concurrency / latency). (b) A fresh daemon, the backend stalled, `stalledJobs` jobs queued:
+ * the daemon's peak RSS (VmHWM of the child process running `lsslack start`).
+ */
+import { sendWindowed } from './lib/envelopes.js';
+import type { BenchResult, Row } from './lib/report.js';
+import { startDaemonChild, startSimulators, type DaemonChild, type Simulators } from './lib/stack.js';
+import { fmtInt, round, sleep, waitUntil } from './lib/stats.js';
+import { roundDeep } from './http-ingress.js';
+
+export interface PoolOptions {
+  readonly jobs: number;
+  readonly latencyMs: number;
+  readonly concurrency: number;
+  readonly stalledJobs: number;
+}
+
+export const POOL_DEFAULTS: PoolOptions = { jobs: 5000, latencyMs: 50, concurrency: 32, stalledJobs: 10_000 };
+
+/** Successful chat.unfurl calls carrying a preview (not auth prompts). */
+const previews = (sims: Simulators) => sims.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required !== true);
+
+export async function runPool(options: PoolOptions, log: (line: string) => void = () => {}): Promise<BenchResult> {
+  const bound = options.concurrency / (options.latencyMs / 1000);
+  const throughput = await measureThroughput(options, log);
+  const memory = await measureStalledMemory(options, log);
+  const ratio = throughput.overallPerSecond / bound;
+  const B = '4 Worker pool';
+  const rows: Row[] = [
+    {
+      bench: B,
+      measure: `${fmtInt(options.jobs)} unfurls, +${options.latencyMs} ms backend, concurrency ${options.concurrency}: unfurls/s (bound ${fmtInt(bound)})`,
+      value: `${fmtInt(throughput.overallPerSecond)} = ${ratio.toFixed(2)} of bound (steady ${fmtInt(throughput.steadyPerSecond)})`,
+      target: '≥ 0.8 of bound',
+      met: ratio >= 0.8,
+    },
+    {
+      bench: B,
+      measure: `backend stalled, ${fmtInt(options.stalledJobs)} jobs queued: daemon peak RSS (child process)`,
+      value: `${memory.peakRssMiB.toFixed(0)} MiB (idle ${memory.baselineRssMiB.toFixed(0)} MiB, ${fmtInt(memory.queuedAtPeak)} waiting)`,
+      target: '< 200 MB',
+      met: memory.peakRssMiB * 1.048576 < 200,
+    },
+  ];
+  return {
+    name: 'pool',
+    rows,
+    figures: roundDeep({ options, littlesLawBound: bound, throughput, ratioToBound: round(ratio, 3), memory }),
+    notes: [
+      'Unfurls/s counts from the first envelope sent to the last chat.unfurl received at the simulator ("steady": first to last chat.unfurl); envelopes are sent with a window of 64, so intake is never the limit.',
+      'Peak RSS is VmHWM of the `lsslack start` child process (/proc/PID/status), MiB.',
+    ],
+  };
+}
+
+async function measureThroughput(options: PoolOptions, log: (line: string) => void) {
+  const sims = await startSimulators({ lightstepLatencyMs: options.latencyMs });
+  let daemon: DaemonChild | undefined;
+  try {
+    daemon = await startDaemonChild(sims, { mode: 'socket', concurrency: options.concurrency });
+    const before = previews(sims).length;
+    const okBefore = sims.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok).length;
+    const startWall = Date.now();
+    const t0 = performance.now();
+    const intake = await sendWindowed(sims.slack, options.jobs, 64);
+    const intakeS = (performance.now() - t0) / 1000;
+    // From here on every successful chat.unfurl is one of these previews.
+    await sims.slack.waitForCalls('chat.unfurl', okBefore + options.jobs, 600_000);
+    const posted = previews(sims).slice(before);
+    const first = posted[0]!.at;
+    const last = posted[posted.length - 1]!.at;
+    const overallS = (last - startWall) / 1000;
+    const status = await daemon.status();
+    const result = {
+      unfurls: posted.length,
+      intakeS,
+      intakeAcked: intake.acked,
+      overallS,
+      overallPerSecond: posted.length / overallS,
+      steadyPerSecond: (posted.length - 1) / ((last - first) / 1000),
+      lightstepRequests: sims.lightstep.storedTraceRequestCount(),
+      failedByCode: status.failedByCode,
+      jobLatencyMs: status.latencyMs,
+    };
+    log(`  ${posted.length} unfurls in ${overallS.toFixed(2)} s = ${fmtInt(result.overallPerSecond)}/s (steady ${fmtInt(result.steadyPerSecond)}/s); intake ${intakeS.toFixed(2)} s`);
+    return result;
+  } finally {
+    await daemon?.stop();
+    await sims.stop();
+  }
+}
+
+async function measureStalledMemory(options: PoolOptions, log: (line: string) => void) {
+  const sims = await startSimulators();
+  let daemon: DaemonChild | undefined;
+  try {
+    daemon = await startDaemonChild(sims, { mode: 'socket', concurrency: options.concurrency });
+    const d = daemon;
+    const baseline = d.memory();
+    sims.lightstep.stall(true);
+    let peakSampled = baseline.rssMiB;
+    let queuedAtPeak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const m = d.memory();
+        if (m.rssMiB > peakSampled) peakSampled = m.rssMiB;
+        await sleep(50);
+      }
+    })();
+    const t0 = performance.now();
+    const intake = await sendWindowed(sims.slack, options.stalledJobs, 64);
+    const intakeS = (performance.now() - t0) / 1000;
+    await waitUntil(async () => (await d.status()).queue.waiting + (await d.status()).queue.running >= options.stalledJobs, 'the jobs to be queued', 30_000);
+    // Hold the backlog a while: memory that grows with time would show here.
+    for (let i = 0; i < 6; i++) {
+      const s = await d.status();
+      queuedAtPeak = Math.max(queuedAtPeak, s.queue.waiting);
+      await sleep(500);
+    }
+    sampling = false;
+    await sampler;
+    const end = d.memory();
+    const status = await d.status();
+    log(`  stalled: ${intake.acked} envelopes acked in ${intakeS.toFixed(2)} s; ${status.queue.waiting} waiting, ${status.queue.running} running; RSS ${baseline.rssMiB.toFixed(0)} → peak ${end.peakRssMiB.toFixed(0)} MiB`);
+    sims.lightstep.stall(false);
+    return {
+      baselineRssMiB: baseline.rssMiB,
+      peakRssMiB: end.peakRssMiB,
+      peakRssSampledMiB: peakSampled,
+      rssAtEndMiB: end.rssMiB,
+      queuedAtPeak,
+      running: status.queue.running,
+      intakeS,
+      acked: intake.acked,
+    };
+  } finally {
+    await daemon?.stop();
+    await sims.stop();
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * `npm run bench` — the whole suite; `node --import tsx bench/run.ts <name> [flags]` — one benchmark.
+ *
+ *   http-ingress  --duration S --connections N --rounds N --warmup S --rate R --rate-connections N --rate-duration S
+ *   socket        --envelopes N --window N --rate R --rate-duration S --warmup N
+ *   analysis      --sizes 1000,10000,100000,1000000 --reps N (default: by size)
+ *   pool          --jobs N --latency MS --concurrency N --stalled-jobs N
+ *   e2e           --events N --warmup N
+ *
+ *   --out FILE    where the JSON goes (default bench/results/latest.json for the suite, bench/results/NAME.json alone)
+ *   --readme      also write the table and the machine into README.md (## Benchmarks)
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runAnalysis, ANALYSIS_DEFAULTS } from './analysis.js';
+import { runE2e, E2E_DEFAULTS } from './e2e.js';
+import { runHttpIngress, HTTP_DEFAULTS } from './http-ingress.js';
+import { machineInfo, type MachineInfo } from './lib/machine.js';
+import { BENCH_DIR, ROOT_DIR } from './lib/proc.js';
+import { renderTable, type BenchResult } from './lib/report.js';
+import { runPool, POOL_DEFAULTS } from './pool.js';
+import { runSocket, SOCKET_DEFAULTS } from './socket.js';
+
+const NAMES = ['http-ingress', 'socket', 'analysis', 'pool', 'e2e'] as const;
+type Name = (typeof NAMES)[number];
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    rate: { type: 'string' },
+    'rate-connections': { type: 'string' },
+    'rate-duration': { type: 'string' },
+    envelopes: { type: 'string' },
+    window: { type: 'string' },
+    sizes: { type: 'string' },
+    reps: { type: 'string' },
+    jobs: { type: 'string' },
+    latency: { type: 'string' },
+    concurrency: { type: 'string' },
+    'stalled-jobs': { type: 'string' },
+    events: { type: 'string' },
+    out: { type: 'string' },
+    readme: { type: 'boolean' },
+  },
+});
+
+const num = (name: keyof typeof values, fallback: number): number => {
+  const raw = values[name];
+  if (typeof raw !== 'string') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${raw}`);
+  return n;
+};
+
+const selected: Name[] = positionals.length === 0 || positionals[0] === 'all' ? [...NAMES] : positionals.map((p) => {
+  if (!(NAMES as readonly string[]).includes(p)) throw new Error(`unknown benchmark ${p}; one of ${NAMES.join(', ')}`);
+  return p as Name;
+});
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function runOne(name: Name): Promise<BenchResult> {
+  switch (name) {
+    case 'http-ingress':
+      return runHttpIngress(
+        {
+          durationS: num('duration', HTTP_DEFAULTS.durationS),
+          connections: num('connections', HTTP_DEFAULTS.connections),
+          rounds: num('rounds', HTTP_DEFAULTS.rounds),
+          warmupS: num('warmup', HTTP_DEFAULTS.warmupS),
+          fixedRate: num('rate', HTTP_DEFAULTS.fixedRate),
+          fixedConnections: num('rate-connections', HTTP_DEFAULTS.fixedConnections),
+          fixedDurationS: num('rate-duration', HTTP_DEFAULTS.fixedDurationS),
+        },
+        log,
+      );
+    case 'socket':
+      return runSocket(
+        {
+          envelopes: num('envelopes', SOCKET_DEFAULTS.envelopes),
+          window: num('window', SOCKET_DEFAULTS.window),
+          rate: num('rate', SOCKET_DEFAULTS.rate),
+          rateDurationS: num('rate-duration', SOCKET_DEFAULTS.rateDurationS),
+          warmup: num('warmup', SOCKET_DEFAULTS.warmup),
+        },
+        log,
+      );
+    case 'analysis':
+      return runAnalysis(
+        {
+          sizes: values.sizes === undefined ? ANALYSIS_DEFAULTS.sizes : values.sizes.split(',').map((s) => Number(s.trim())),
+          reps: values.reps === undefined ? undefined : num('reps', 1),
+        },
+        log,
+      );
+    case 'pool':
+      return runPool(
+        {
+          jobs: num('jobs', POOL_DEFAULTS.jobs),
+          latencyMs: num('latency', POOL_DEFAULTS.latencyMs),
+          concurrency: num('concurrency', POOL_DEFAULTS.concurrency),
+          stalledJobs: num('stalled-jobs', POOL_DEFAULTS.stalledJobs),
+        },
+        log,
+      );
+    case 'e2e':
+      return runE2e({ events: num('events', E2E_DEFAULTS.events), warmup: num('warmup', E2E_DEFAULTS.warmup) }, log);
+  }
+}
+
+function machineLine(m: MachineInfo): string {
+  return `${m.nproc} cores (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}, ${m.date.slice(0, 16).replace('T', ' ')} UTC, load average at start ${m.loadAverageAtStart.join(' / ')}`;
+}
+
+const machine = machineInfo();
+log(`machine: ${machineLine(machine)}`);
+const results: BenchResult[] = [];
+const started = Date.now();
+for (const name of selected) {
+  log(`\n== ${name} ==`);
+  const t = Date.now();
+  results.push(await runOne(name));
+  log(`== ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+}
+const table = renderTable(results.flatMap((r) => r.rows));
+process.stdout.write(`\n${table}\n\nMachine: ${machineLine(machine)}\n`);
+for (const r of results) for (const note of r.notes) process.stdout.write(`- ${r.name}: ${note}\n`);
+
+const out = values.out ?? path.join(BENCH_DIR, 'results', selected.length === NAMES.length ? 'latest.json' : `${selected.join('+')}.json`);
+await mkdir(path.dirname(out), { recursive: true });
+await writeFile(out, `${JSON.stringify({ machine, durationS: Math.round((Date.now() - started) / 1000), benchmarks: Object.fromEntries(results.map((r) => [r.name, { figures: r.figures, rows: r.rows, notes: r.notes }])) }, null, 2)}\n`);
+log(`figures written to ${path.relative(process.cwd(), out)}`);
+
+if (values.readme === true) {
+  await writeReadme(table, machine);
+  log('README.md ## Benchmarks updated');
+}
+
+/** Replaces (or adds, before ## Development) the README's ## Benchmarks section. */
+async function writeReadme(tableText: string, m: MachineInfo): Promise<void> {
+  const file = path.join(ROOT_DIR, 'README.md');
+  const readme = await readFile(file, 'utf8');
+  const section = [
+    '## Benchmarks',
+    '',
+    `\`npm run bench\` runs the five benchmarks of \`bench/\` (each alone: \`node --import tsx bench/run.ts http-ingress --duration 10\`, \`analysis --sizes 1000,10000\`, \`socket --envelopes 20000\`, \`pool --jobs 5000\`, \`e2e --events 500\`), prints this table and writes every figure to \`bench/results/latest.json\`. Ratios measured side by side in one run mean more than absolute numbers on a shared machine.`,
+    '',
+    `Latest run: ${machineLine(m)}.`,
+    '',
+    tableText,
+    '',
+  ].join('\n');
+  const start = readme.indexOf('## Benchmarks');
+  let next: string;
+  if (start >= 0) {
+    const after = readme.indexOf('\n## ', start + 1);
+    next = readme.slice(0, start) + section + (after >= 0 ? readme.slice(after + 1) : '');
+  } else {
+    const dev = readme.indexOf('## Development');
+    next = dev >= 0 ? `${readme.slice(0, dev)}${section}\n${readme.slice(dev)}` : `${readme.trimEnd()}\n\n${section}`;
+  }
+  await writeFile(file, next);
+}

@@ -1,0 +1,35 @@
+import { Option, type Command } from 'commander';
+import { stringify } from 'yaml';
+import type { SettingKey } from '../../config/settings.js';
+import { configFor } from '../context.js';
+import { buildSlackManifest, publicUrlWarnings } from '../slack-manifest.js';
+
+interface ManifestFlags {
+  mode?: string;
+  publicUrl?: string;
+  format: 'yaml' | 'json';
+  config?: string;
+  name?: string;
+}
+
+/** `lsslack manifest`: the Slack app manifest for this configuration, ready to paste. */
+export function registerManifest(program: Command): void {
+  program
+    .command('manifest')
+    .description('print a Slack app manifest for "Create app from manifest" (api.slack.com/apps → Create New App → From a manifest)')
+    .addOption(new Option('--mode <mode>', 'how events arrive (LSSLACK_MODE)').choices(['socket', 'http']))
+    .option('--public-url <url>', 'how Slack and browsers reach lsslack (LSSLACK_PUBLIC_URL)')
+    .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .option('--name <name>', 'app name shown in Slack (at most 35 characters)')
+    .option('--config <file>', 'config file shaped like config.example.json')
+    .action((flags: ManifestFlags) => {
+      const settings: Partial<Record<SettingKey, string>> = {};
+      if (flags.mode !== undefined) settings.mode = flags.mode;
+      if (flags.publicUrl !== undefined) settings['http.publicUrl'] = flags.publicUrl;
+      const config = configFor({ config: flags.config, flags: settings });
+      const manifest = buildSlackManifest({ mode: config.mode, publicUrl: config.http.publicUrl, appOrigins: config.lightstep.appOrigins, name: flags.name });
+      // Warnings go to stderr so stdout stays exactly the manifest.
+      for (const warning of publicUrlWarnings(config.http.publicUrl, config.mode)) process.stderr.write(`lsslack: warning: ${warning}\n`);
+      process.stdout.write(flags.format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : stringify(manifest, { lineWidth: 0 }));
+    });
+}

@@ -1,0 +1,33 @@
+import { Text } from 'ink';
+import type { ErrorRecord } from '../../pipeline/job-log.js';
+import type { StatusSnapshot } from '../../pipeline/status.js';
+import { fit, formatClock, formatCount } from '../format.js';
+import { tone, type Look } from '../theme.js';
+import { innerWidth, Panel } from './panel.js';
+
+/** The latest errors, newest first, with Slack 429s and Lightstep retries on the title. */
+export function ErrorList(props: { readonly errors: readonly ErrorRecord[]; readonly counters: StatusSnapshot['counters']; readonly width: number; readonly rows: number; readonly look: Look }) {
+  const { errors, counters, look } = props;
+  const inner = innerWidth(props.width);
+  const shown = errors.slice(0, props.rows);
+  const note = `Slack 429s ${formatCount(counters.slack_429)} · Lightstep retries ${formatCount(counters.lightstep_retries)}`;
+  return (
+    <Panel title="Errors" note={note} width={props.width} lines={props.rows} look={look}>
+      {shown.length === 0 ? (
+        <Text {...tone(look, 'muted')} wrap="truncate-end">
+          none since start
+        </Text>
+      ) : (
+        shown.map((error, i) => {
+          const code = fit(error.code, Math.min(26, Math.max(8, inner - 20)));
+          return (
+            <Text key={`${error.at}-${i}`} wrap="truncate-end">
+              <Text {...tone(look, 'muted')}>{formatClock(error.at)} </Text>
+              <Text {...tone(look, 'bad')}>{code}</Text> {error.message.replace(/\s+/g, ' ')}
+            </Text>
+          );
+        })
+      )}
+    </Panel>
+  );
+}

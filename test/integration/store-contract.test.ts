@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { openPersistence, type Persistence } from '../../src/app/open-persistence.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { UnfurlJob } from '../../src/domain/types.js';
+import type { ClaimingJournal } from '../../src/pipeline/job-journal.js';
+import { freshSchemaUrl, postgresAvailable } from '../helpers/postgres.js';
+
+const log = pino({ level: 'silent' });
+let clock = 1_800_000_000_000;
+const now = () => clock;
+
+const job = (i: number): UnfurlJob => ({
+  id: `Ev${i}:0`, eventId: `Ev${i}`, teamId: 'T1', userId: 'U1', channel: 'C1', messageTs: `1.${i}`,
+  target: { kind: 'message', channel: 'C1', ts: `1.${i}` }, url: `https://app.lightstep.com/p/trace?span_guid=${i}`, receivedAt: clock,
+});
+
+interface Backend {
+  readonly name: string;
+  open(): Promise<Persistence>;
+  cleanup(): Promise<void>;
+  available(): Promise<boolean>;
+}
+
+function lowdbBackend(): Backend {
+  let dir = '';
+  return {
+    name: 'lowdb',
+    available: async () => true,
+    async open() {
+      dir ||= await mkdtemp(path.join(os.tmpdir(), 'lsslack-contract-'));
+      return openPersistence({ config: loadConfig({ env: { LSSLACK_DATA_DIR: dir } }), log, now });
+    },
+    async cleanup() {
+      if (dir !== '') await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresBackend(): Backend {
+  const fresh = freshSchemaUrl();
+  const dir = path.join(os.tmpdir(), `lsslack-contract-pg-${fresh.schema}`);
+  return {
+    name: 'postgres',
+    available: postgresAvailable,
+    open: () => openPersistence({ config: loadConfig({ env: { LSSLACK_DATA_DIR: dir, LSSLACK_STORE_URL: fresh.url } }), log, now }),
+    cleanup: () => fresh.drop(),
+  };
+}
+
+/** The same contract, run against both implementations. */
+for (const backend of [lowdbBackend(), postgresBackend()]) {
+  describe(`store contract: ${backend.name}`, async () => {
+    const ok = await backend.available();
+    let p: Persistence;
+    before(async () => {
+      if (ok) p = await backend.open();
+    });
+    after(async () => {
+      if (!ok) return;
+      await p.close();
+      await backend.cleanup();
+    });
+    const test = (name: string, fn: () => Promise<void>) => it(name, { skip: ok ? false : 'PostgreSQL not reachable (see the notice above)' }, fn);
+
+    test('mappings: put, find, replace, list, remove', async () => {
+      await p.store.putMapping({ teamId: 'T1', slackUserId: 'U1', lightstepUser: 'ada', projects: ['a', 'b'], mappedAt: 'x' });
+      await p.store.putMapping({ teamId: 'T1', slackUserId: 'U2', lightstepUser: 'bob', projects: '*', mappedAt: 'y' });
+      await p.store.putMapping({ teamId: 'T1', slackUserId: 'U1', lightstepUser: 'ada2', projects: ['c'], mappedAt: 'z' });
+      assert.deepEqual(await p.store.findMapping('T1', 'U1'), { teamId: 'T1', slackUserId: 'U1', lightstepUser: 'ada2', projects: ['c'], mappedAt: 'z' });
+      assert.equal((await p.store.findMapping('T1', 'U2'))?.projects, '*');
+      assert.equal(await p.store.findMapping('T2', 'U1'), undefined);
+      assert.equal((await p.store.listMappings()).length, 2);
+      assert.equal(await p.store.removeMapping('T1', 'U2'), true);
+      assert.equal(await p.store.removeMapping('T1', 'U2'), false);
+    });
+
+    test('links: tokens stay as given (ciphertext), optional rotation fields round-trip', async () => {
+      await p.store.putLink({ teamId: 'T1', slackUserId: 'U1', teamName: 'Acme', scope: 'links:read', tokenCipher: 'v1.aaa', linkedAt: 'now' });
+      await p.store.putLink({ teamId: 'T1', slackUserId: 'U3', teamName: 'Acme', scope: 'links:read', tokenCipher: 'v1.bbb', refreshTokenCipher: 'v1.ccc', expiresAt: 123, linkedAt: 'now' });
+      assert.deepEqual(await p.store.findLink('T1', 'U1'), { teamId: 'T1', slackUserId: 'U1', teamName: 'Acme', scope: 'links:read', tokenCipher: 'v1.aaa', linkedAt: 'now' });
+      assert.deepEqual(await p.store.findLink('T1', 'U3'), { teamId: 'T1', slackUserId: 'U3', teamName: 'Acme', scope: 'links:read', tokenCipher: 'v1.bbb', refreshTokenCipher: 'v1.ccc', expiresAt: 123, linkedAt: 'now' });
+      assert.equal(await p.store.removeLink('T1', 'U3'), true);
+      assert.equal((await p.store.listLinks()).length, 1);
+    });
+
+    test('single-use marks and OAuth state can be taken once, and expire', async () => {
+      assert.equal(await p.store.consumeOnce('jti-1', clock + 1000), true);
+      assert.equal(await p.store.consumeOnce('jti-1', clock + 1000), false);
+      await p.store.putState({ id: 's1', sessionId: 'sess', teamId: 'T1', slackUserId: 'U1', expiresAt: clock + 1000 });
+      assert.deepEqual(await p.store.takeState('s1'), { id: 's1', sessionId: 'sess', teamId: 'T1', slackUserId: 'U1', expiresAt: clock + 1000 });
+      assert.equal(await p.store.takeState('s1'), undefined);
+      // Concurrent consumers: exactly one wins.
+      const results = await Promise.all(Array.from({ length: 8 }, () => p.store.consumeOnce('jti-race', clock + 1000)));
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+
+    test('pending unfurls: one per message and URL, taken per user, removed with the workspace', async () => {
+      const base = { teamId: 'T1', slackUserId: 'U1', channel: 'C1', messageTs: '1.1', target: { kind: 'message', channel: 'C1', ts: '1.1' } as const, url: 'u', eventId: 'E', createdAt: clock, expiresAt: clock + 60_000 };
+      await p.store.putPending({ ...base, id: 'p1' });
+      await p.store.putPending({ ...base, id: 'p2' });
+      await p.store.putPending({ ...base, id: 'p3', url: 'other' });
+      await p.store.putPending({ ...base, id: 'p4', teamId: 'T9', slackUserId: 'U9' });
+      assert.equal(await p.store.countPending(), 3);
+      const mine = await p.store.takePending('T1', 'U1');
+      assert.deepEqual(mine.map((x) => x.id).sort(), ['p2', 'p3']);
+      assert.deepEqual(mine.find((x) => x.id === 'p2')?.target, base.target);
+      assert.deepEqual(await p.store.takePending('T1', 'U1'), []);
+      await p.store.putLink({ teamId: 'T9', slackUserId: 'U9', teamName: 'N', scope: 's', tokenCipher: 'v1.x', linkedAt: 'now' });
+      assert.deepEqual(await p.store.removeTeam('T9'), { links: 1, pending: 1 });
+    });
+
+    test('export and import round-trip', async () => {
+      const snapshot = await p.store.exportData();
+      assert.ok(snapshot.mappings.length >= 1);
+      await p.store.removeMapping('T1', 'U1');
+      await p.store.importData(snapshot);
+      assert.equal((await p.store.findMapping('T1', 'U1'))?.lightstepUser, 'ada2');
+    });
+
+    test('deduper: first sighting wins, concurrent sightings agree, keys expire, forget re-opens', async () => {
+      assert.deepEqual(await p.deduper.firstSeen(['k1', 'k2'], 1000), [true, true]);
+      assert.deepEqual(await p.deduper.firstSeen(['k1', 'k3'], 1000), [false, true]);
+      const race = await Promise.all(Array.from({ length: 6 }, () => p.deduper.firstSeen(['k-race'], 1000)));
+      assert.equal(race.filter((r) => r[0]).length, 1);
+      await p.deduper.forget(['k2']);
+      assert.deepEqual(await p.deduper.firstSeen(['k2'], 1000), [true]);
+      clock += 2000;
+      assert.deepEqual(await p.deduper.firstSeen(['k1'], 1000), [true]);
+    });
+
+    test('journal: appended jobs are durable until done', async () => {
+      await p.journal.append([job(1), job(2)]);
+      p.journal.done('Ev1:0');
+      await p.close();
+      p = await backend.open();
+      if ('claim' in p.journal) {
+        // Released at close: claimable at once by the next owner.
+        const claimed = await (p.journal as ClaimingJournal).claim(10);
+        assert.deepEqual(claimed.map((j) => j.id), ['Ev2:0']);
+      } else {
+        assert.deepEqual(p.journal.live().map((j) => j.id), ['Ev2:0']);
+      }
+      p.journal.done('Ev2:0');
+    });
+  });
+}
