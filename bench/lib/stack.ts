@@ -43,6 +43,8 @@ export interface DaemonOptions {
   readonly concurrency?: number;
   readonly signingSecret?: string;
   readonly env?: Record<string, string>;
+  /** Extra node flags for the daemon, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] when profiling. */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface DaemonChild {
@@ -92,7 +94,7 @@ export async function startDaemonChild(sims: Simulators, options: DaemonOptions)
     ...options.env,
   };
   const connectionsBefore = slack.socketConnections;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT_DIR, 'src/cli/run.ts'), 'start'], { cwd: ROOT_DIR, env, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT_DIR, 'src/cli/run.ts'), 'start'], { cwd: ROOT_DIR, env, stdio: ['ignore', out, out] });
   closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let httpUrl = '';

@@ -108,7 +108,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       throw new LsslackError('config_invalid', 'SLACK_BOT_TOKEN, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, LIGHTSTEP_ORG and LIGHTSTEP_API_KEY are required to start.');
     }
     const persistence = await openPersistence({ config, log, now });
-    const { store, journal, deduper } = persistence;
+    const { store, journal, recorder } = persistence;
     const closers: Array<() => Promise<unknown>> = [() => persistence.close()];
     const keyring = createKeyring(await loadMasterKey(config.dataDir, config.secretKey));
     const traces = createLightstepClient({ apiUrl: config.lightstep.apiUrl, org, apiKey, log, onRetry: () => counters.inc('lightstep_retries') });
@@ -143,9 +143,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     });
     const inner = createDispatcher({
       log,
-      deduper,
       handlers: {
-        link_shared: createLinkSharedHandler({ queue, journal, deduper, now }),
+        link_shared: createLinkSharedHandler({ queue, recorder, now }),
         ...createRevocationHandlers({
           dropLink: (team, user, reason) => identities.dropLink(team, user, reason),
           removeTeam: (team) => store.removeTeam(team),
@@ -202,8 +201,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
       }
       const jobsToReplay = journal.live();
       if (jobsToReplay.length === 0) return;
-      // Redeliveries of these events must not run them a second time.
-      void deduper.firstSeen(jobsToReplay.map((job) => `event:${job.eventId}`), 10 * 60_000);
       log.info({ jobs: jobsToReplay.length }, 'replaying unfinished jobs from the journal');
       queue.enqueue(jobsToReplay);
     };

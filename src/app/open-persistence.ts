@@ -1,14 +1,14 @@
 import { openFileJournal } from '../adapters/journal/file-journal.js';
 import { openLowdbStore } from '../adapters/store/lowdb-store.js';
 import { migrate } from '../adapters/store/pg/migrations.js';
-import { createPgDeduper } from '../adapters/store/pg/pg-deduper.js';
 import { createPgJournal } from '../adapters/store/pg/pg-journal.js';
 import { createPgPool, storeUnavailable } from '../adapters/store/pg/pg-pool.js';
 import { createPgStore } from '../adapters/store/pg/pg-store.js';
 import type { Store } from '../adapters/store/store.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../domain/ports.js';
-import { createMemoryDeduper, type Deduper } from '../pipeline/deduper.js';
+import { createMemoryDeduper } from '../pipeline/deduper.js';
+import { createLocalRecorder, type NewJobRecorder } from '../pipeline/record-new-jobs.js';
 import type { ClaimingJournal, JobJournal } from '../pipeline/job-journal.js';
 
 /** Everything the daemon keeps, from one backend: the lowdb file (one box) or PostgreSQL (replicas). */
@@ -16,7 +16,8 @@ export interface Persistence {
   readonly kind: 'lowdb' | 'postgres';
   readonly store: Store;
   readonly journal: JobJournal | ClaimingJournal;
-  readonly deduper: Deduper;
+  /** Dedupe + durable record of new jobs, atomically where it matters (replicas). */
+  readonly recorder: NewJobRecorder;
   close(): Promise<void>;
 }
 
@@ -52,7 +53,7 @@ export async function openPersistence(options: { config: Config; log: Logger; no
       kind: 'lowdb',
       store,
       journal,
-      deduper: createMemoryDeduper(now),
+      recorder: createLocalRecorder(createMemoryDeduper(now), journal),
       async close() {
         await journal.close();
         await store.close();
@@ -72,7 +73,7 @@ export async function openPersistence(options: { config: Config; log: Logger; no
     kind: 'postgres',
     store: createPgStore(pool, now),
     journal,
-    deduper: createPgDeduper(pool, now),
+    recorder: journal,
     async close() {
       await journal.close();
       await pool.end();

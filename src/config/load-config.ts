@@ -127,6 +127,9 @@ function missingForStart(raw: Partial<Record<SettingKey, string>>): string[] {
   need('slack.clientSecret', 'users link their Slack identity through OAuth', 'Copy it from Basic Information → App Credentials → Client Secret.');
   need('lightstep.org', 'trace links do not name the organization', 'Set it to your Lightstep organization name.');
   need('lightstep.apiKey', 'stored traces are fetched with an API key', 'Create one in Lightstep under Settings → API Keys (Viewer is enough).');
+  if (raw['store.url'] !== undefined) {
+    need('secretKey', 'replicas sharing PostgreSQL must decrypt each other\'s stored tokens, so they need the same key', 'Generate one with `openssl rand -hex 32` and give every replica the same value.');
+  }
   return problems;
 }
 

@@ -1,21 +1,20 @@
 import type { UnfurlJob } from '../domain/types.js';
-import type { Deduper } from './deduper.js';
 import type { DispatchResult } from './inbound-event.js';
 import type { EventHandler } from './dispatch.js';
-import type { JobJournal } from './job-journal.js';
 import { jobsFromLinkShared } from './link-shared.js';
+import type { NewJobRecorder } from './record-new-jobs.js';
 import type { UnfurlQueue } from './unfurl-queue.js';
 
 export interface LinkSharedHandlerOptions {
   readonly queue: Pick<UnfurlQueue, 'enqueue'>;
-  readonly journal: Pick<JobJournal, 'append'>;
-  readonly deduper: Deduper;
+  readonly recorder: NewJobRecorder;
   readonly now?: () => number;
   /** How long the same (team, channel, message_ts, url) is remembered. */
   readonly windowMs?: number;
 }
 
-const keyOf = (job: UnfurlJob) => `link:${job.teamId}\u0000${job.channel}\u0000${job.messageTs}\u0000${job.url}`;
+// JSON, not NUL separators: PostgreSQL text cannot hold NUL bytes.
+const keyOf = (job: UnfurlJob) => `link:${JSON.stringify([job.teamId, job.channel, job.messageTs, job.url])}`;
 
 /**
  * `link_shared` → one job per new link, recorded in the journal *before* the event is acked.
@@ -30,15 +29,15 @@ export function createLinkSharedHandler(options: LinkSharedHandlerOptions): Even
     const parsed = jobsFromLinkShared(body, event.receivedAt ?? now());
     if ('problem' in parsed) return { kind: 'ignored', reason: `link_shared: ${parsed.problem}` };
     if (parsed.jobs.length === 0) return { kind: 'ignored', reason: 'link_shared without links' };
-    const first = await options.deduper.firstSeen(parsed.jobs.map(keyOf), windowMs);
-    const fresh = parsed.jobs.filter((_, i) => first[i] === true);
-    if (fresh.length === 0) return { kind: 'duplicate' };
+    let fresh: UnfurlJob[];
     try {
-      await options.journal.append(fresh);
+      // A redelivered event (same event_id, Slack's retries) and the same link in the same message
+      // seen again within the window both come back empty here.
+      fresh = await options.recorder.recordNew(parsed.jobs, { eventKey: `event:${parsed.jobs[0]!.eventId}`, linkKeyOf: keyOf, ttlMs: windowMs });
     } catch (error) {
-      await options.deduper.forget(fresh.map(keyOf)).catch(() => undefined);
       return { kind: 'rejected', reason: (error as Error).message };
     }
+    if (fresh.length === 0) return { kind: 'duplicate' };
     options.queue.enqueue(fresh);
     return { kind: 'queued', jobs: fresh.length };
   };

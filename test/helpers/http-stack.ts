@@ -30,7 +30,10 @@ export async function startHttpStack(signingSecret: string, options: StackOption
   return Object.assign(stack, { eventsUrl });
 }
 
-/** The simulator, except that sendEvent() delivers the body to an HTTP Request URL (signed) instead of a socket. */
+/**
+ * The simulator, except that sendEvent() delivers the body to an HTTP Request URL (signed, as
+ * Slack does) instead of over a socket, so helpers written for Socket Mode work unchanged.
+ */
 export function overHttp(slack: SlackSimulator, eventsUrl: string, signingSecret: string): SlackSimulator {
   return new Proxy(slack, {
     get(target, property) {
@@ -41,6 +44,8 @@ export function overHttp(slack: SlackSimulator, eventsUrl: string, signingSecret
           return { envelopeId: '', ackedAt: Date.now(), ack: undefined };
         };
       }
+      // Whoever checks for a socket before delivering (stack.ts's deliver()) sees the Request URL as one.
+      if (property === 'socketConnections') return 1;
       return Reflect.get(target, property, target) as unknown;
     },
   });

@@ -120,13 +120,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
   if (options.startDaemon !== false && options.linked !== false) {
-    for (const m of options.mappings ?? [{ projects: [PROJECT] }]) {
-      const flow = await linkThroughFlow(stack, { teamId: m.teamId, userId: m.slackUserId, channel: 'C0SETUP' });
-      if (flow.callbackStatus !== 200) throw new Error(`linking ${m.slackUserId ?? USER} failed: ${flow.callbackStatus} ${flow.callbackBody}`);
+    try {
+      for (const m of options.mappings ?? [{ projects: [PROJECT] }]) {
+        const flow = await linkThroughFlow(stack, { teamId: m.teamId, userId: m.slackUserId, channel: 'C0SETUP' });
+        if (flow.callbackStatus !== 200) throw new Error(`linking ${m.slackUserId ?? USER} failed: ${flow.callbackStatus} ${flow.callbackBody}`);
+      }
+      // The unfurls that prompted them are delivered after linking; wait so tests start from quiet.
+      const expected = (options.mappings ?? [{ projects: [PROJECT] }]).length;
+      await waitFor(() => stack.daemon.jobs.snapshot().outcomes.unfurled + stack.daemon.jobs.snapshot().outcomes.not_authorized >= expected, 'the setup unfurls');
+    } catch (error) {
+      // A failed setup must not leave servers running (the test process would never exit).
+      await stack.stop();
+      throw error;
     }
-    // The unfurls that prompted them are delivered after linking; wait so tests start from quiet.
-    const expected = (options.mappings ?? [{ projects: [PROJECT] }]).length;
-    await waitFor(() => stack.daemon.jobs.snapshot().outcomes.unfurled + stack.daemon.jobs.snapshot().outcomes.not_authorized >= expected, 'the setup unfurls');
   }
   return stack;
 }
@@ -187,7 +193,7 @@ export async function linkThroughFlow(stack: Pick<Stack, 'slack'>, options: { te
   const teamId = options.teamId ?? TEAM;
   const userId = options.userId ?? USER;
   const before = stack.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true).length;
-  await stack.slack.sendEvent(linkSharedEvent({ teamId, userId, channel: options.channel ?? 'C0LINK', messageTs: options.messageTs ?? `${Date.now() / 1000}`, urls: [traceUrl()] }));
+  await deliver(stack.slack, linkSharedEvent({ teamId, userId, channel: options.channel ?? 'C0LINK', messageTs: options.messageTs ?? `${Date.now() / 1000}`, urls: [traceUrl()] }));
   await waitFor(() => stack.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true).length > before, 'the auth prompt');
   const prompt = stack.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true)[before]!;
   const authUrl = String(prompt.args.user_auth_url);

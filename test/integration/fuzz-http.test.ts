@@ -317,8 +317,23 @@ describe(`HTTP Events fuzz (seed ${SEED})`, () => {
       }],
     ];
     const weightSum = generators.reduce((s, [w]) => s + w, 0);
+    // A dictionary first, as fuzzers use: signed events whose types are Object.prototype members.
+    const dictionary: Array<(index: number) => Spec> = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf'].flatMap((name) => [
+      (index: number): Spec => {
+        const event = otherEvent();
+        (event.event as Record<string, unknown>).type = name;
+        const body = Buffer.from(JSON.stringify(event));
+        return { index, kind: 'dictionary/event-type', via: 'pool', headers: [json, ...signed(body)], body, expect: [200] };
+      },
+      (index: number): Spec => {
+        const body = Buffer.from(JSON.stringify({ type: name, challenge: name, event: { type: name } }));
+        return { index, kind: 'dictionary/envelope-type', via: 'pool', headers: [json, ...signed(body)], body, expect: [200] };
+      },
+    ]);
     const generate = (index: number): Spec => {
       if (legitAt.has(index)) return legit(index);
+      const fromDictionary = dictionary.shift();
+      if (fromDictionary !== undefined) return fromDictionary(index);
       let r = rand() * weightSum;
       for (const [weight, make] of generators) {
         r -= weight;

@@ -122,15 +122,23 @@ for (const backend of [lowdbBackend(), postgresBackend()]) {
       assert.equal((await p.store.findMapping('T1', 'U1'))?.lightstepUser, 'ada2');
     });
 
-    test('deduper: first sighting wins, concurrent sightings agree, keys expire, forget re-opens', async () => {
-      assert.deepEqual(await p.deduper.firstSeen(['k1', 'k2'], 1000), [true, true]);
-      assert.deepEqual(await p.deduper.firstSeen(['k1', 'k3'], 1000), [false, true]);
-      const race = await Promise.all(Array.from({ length: 6 }, () => p.deduper.firstSeen(['k-race'], 1000)));
-      assert.equal(race.filter((r) => r[0]).length, 1);
-      await p.deduper.forget(['k2']);
-      assert.deepEqual(await p.deduper.firstSeen(['k2'], 1000), [true]);
+    test('recorder: new jobs are recorded once; repeats of the event or of a message link are not', async () => {
+      const keys = (eventId: string) => ({ eventKey: `event:${eventId}`, linkKeyOf: (j: UnfurlJob) => `link:${j.channel}:${j.messageTs}:${j.url}`, ttlMs: 1000 });
+      const a = job(100);
+      const b = { ...job(101), eventId: 'Ev100', id: 'Ev100:1' };
+      assert.deepEqual((await p.recorder.recordNew([a, b], keys('Ev100'))).map((j) => j.id), ['Ev100:0', 'Ev100:1']);
+      // The same event again (a Slack retry): nothing.
+      assert.deepEqual(await p.recorder.recordNew([a, b], keys('Ev100')), []);
+      // A new event for a message link already seen: only the new link is recorded.
+      const c = { ...job(102), eventId: 'Ev200', id: 'Ev200:1' };
+      assert.deepEqual((await p.recorder.recordNew([{ ...a, eventId: 'Ev200', id: 'Ev200:0' }, c], keys('Ev200'))).map((j) => j.id), ['Ev200:1']);
+      // Concurrent deliveries of one event (several connections or replicas): exactly one records it.
+      const race = await Promise.all(Array.from({ length: 6 }, () => p.recorder.recordNew([job(300)], keys('Ev300'))));
+      assert.equal(race.filter((r) => r.length === 1).length, 1);
+      // Keys expire with the window.
       clock += 2000;
-      assert.deepEqual(await p.deduper.firstSeen(['k1'], 1000), [true]);
+      assert.equal((await p.recorder.recordNew([job(300)], keys('Ev300'))).length, 1);
+      for (const id of ['Ev100:0', 'Ev100:1', 'Ev200:1', 'Ev300:0']) p.journal.done(id);
     });
 
     test('journal: appended jobs are durable until done', async () => {

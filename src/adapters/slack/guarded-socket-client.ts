@@ -6,8 +6,10 @@ import { SocketModeClient } from '@slack/socket-mode';
  * The SDK's onWebSocketMessage reads `event.payload.event.type` for every `events_api` frame; a
  * frame without `payload` (or without `payload.event`) throws inside an async listener and
  * becomes an unhandled rejection, which kills the process. Such frames are rewritten to a
- * `malformed_envelope` type so the receiver can ack and log them instead. `onWebSocketMessage`
- * is the SDK's protected extension point (SocketModeClient.d.ts), so this is not a patch.
+ * `malformed_envelope` type so the receiver can ack and log them instead; so are envelopes whose
+ * type (or event type) is not a string or collides with the client's own event names (see
+ * CLIENT_EVENT_NAMES). `onWebSocketMessage` is the SDK's protected extension point
+ * (SocketModeClient.d.ts), so this is not a patch.
  */
 export class GuardedSocketModeClient extends SocketModeClient {
   /** Called with a reason for every frame that could not be used. */
@@ -25,8 +27,9 @@ export class GuardedSocketModeClient extends SocketModeClient {
       }
       if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return this.onMalformedFrame('frame is not a JSON object');
       const f = frame as Record<string, unknown>;
-      if (f.type === 'events_api' && !hasEventType(f.payload)) {
-        this.onMalformedFrame('events_api envelope without payload.event.type');
+      const reason = malformation(f);
+      if (reason !== undefined) {
+        this.onMalformedFrame(reason);
         if (typeof f.envelope_id !== 'string') return undefined;
         // Let the SDK build its ack() for it; the receiver acks so Slack does not redeliver garbage.
         return await super.onWebSocketMessage(JSON.stringify({ type: 'malformed_envelope', envelope_id: f.envelope_id, payload: {} }), false);
@@ -37,6 +40,47 @@ export class GuardedSocketModeClient extends SocketModeClient {
       return undefined;
     }
   }
+}
+
+/**
+ * The SDK emits an envelope's `type`, and an events_api envelope's `payload.event.type`, as event
+ * names on the same EventEmitter that carries its own lifecycle and transport events. A frame typed
+ * `disconnected` or `reconnecting` would flip the daemon's connection state (and /readyz) on a
+ * healthy socket; `close`, `error` or `ws_message` would reach the SDK's internal listeners. A
+ * non-string type is no better: EventEmitter keys are property keys, so `["connected"]` is
+ * `connected`. No Slack envelope or event type uses these names, so such frames are malformed.
+ */
+const CLIENT_EVENT_NAMES: ReadonlySet<string> = new Set([
+  'connecting',
+  'connected',
+  'reconnecting',
+  'disconnecting',
+  'disconnected',
+  'authenticated',
+  'error',
+  'close',
+  'ws_message',
+  'slack_event',
+  'outgoing_message',
+  'newListener',
+  'removeListener',
+]);
+
+/** Why an envelope (a JSON object) must not reach the SDK's dispatch, or undefined if it may. */
+function malformation(f: Record<string, unknown>): string | undefined {
+  if (f.type === 'events_api' && !hasEventType(f.payload)) return 'events_api envelope without payload.event.type';
+  if (f.type !== undefined && typeof f.type !== 'string') return 'envelope type is not a string';
+  if (typeof f.type === 'string' && CLIENT_EVENT_NAMES.has(f.type)) return "envelope type is one of the Socket Mode client's own event names";
+  if (f.type === 'events_api' && CLIENT_EVENT_NAMES.has(eventType(f.payload))) return "event type is one of the Socket Mode client's own event names";
+  return undefined;
+}
+
+function eventType(payload: unknown): string {
+  if (typeof payload !== 'object' || payload === null) return '';
+  const event = (payload as Record<string, unknown>).event;
+  if (typeof event !== 'object' || event === null) return '';
+  const type = (event as Record<string, unknown>).type;
+  return typeof type === 'string' ? type : '';
 }
 
 function hasEventType(payload: unknown): boolean {

@@ -116,7 +116,7 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
     target.searchParams.set('user_scope', USER_SCOPES);
     target.searchParams.set('state', state);
     target.searchParams.set('redirect_uri', redirectUri());
-    
+    target.searchParams.set('team', session.team);
     return { redirect: target.toString() };
   }
 

@@ -191,7 +191,7 @@ export async function installService(options: InstallServiceOptions): Promise<In
   for (const command of commands) options.out(`  ${command}`);
   options.out('');
   options.out(`The daemon keeps its data in ${STATE_DIR} (created by systemd, mode 0700). Manage users as the service user, e.g.:`);
-  options.out(`  sudo -u ${options.user} LSSLACK_DATA_DIR=${STATE_DIR} LSSLACK_CONFIG_DIR=${STATE_DIR} lsslack users list`);
+  options.out(`  sudo -u ${options.user} LSSLACK_DATA_DIR=${STATE_DIR} LSSLACK_CONFIG_DIR=${STATE_DIR} ${options.nodePath} ${options.binPath} users list`);
   return { unitFile, unitState, envFile, envFileCreated, userExists, commands };
 }
 

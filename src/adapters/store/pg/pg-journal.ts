@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Logger } from '../../../domain/ports.js';
 import type { UnfurlJob } from '../../../domain/types.js';
 import type { ClaimingJournal } from '../../../pipeline/job-journal.js';
+import type { NewJobRecorder } from '../../../pipeline/record-new-jobs.js';
 import { storeUnavailable } from './pg-pool.js';
 
 export interface PgJournalOptions {
@@ -18,7 +19,7 @@ export interface PgJournalOptions {
  * lease it renews while alive); jobs whose lease ran out — their replica died — are claimed by
  * another with `FOR UPDATE SKIP LOCKED`, so each is claimed by exactly one. Done = deleted.
  */
-export function createPgJournal(options: PgJournalOptions): ClaimingJournal {
+export function createPgJournal(options: PgJournalOptions): ClaimingJournal & NewJobRecorder {
   const { pool } = options;
   const now = options.now ?? Date.now;
   const leaseMs = options.leaseMs ?? 15_000;
@@ -26,25 +27,73 @@ export function createPgJournal(options: PgJournalOptions): ClaimingJournal {
   const log = options.log.child({ component: 'pg-journal', owner });
   let closed = false;
 
+  let lastSweep = 0;
   const renew = async () => {
     await pool.query('UPDATE jobs SET lease_until = $1 WHERE lease_owner = $2', [now() + leaseMs, owner]);
+    if (now() - lastSweep > 60_000) {
+      lastSweep = now();
+      await pool.query('DELETE FROM dedupe_keys WHERE expires_at <= $1', [now()]);
+    }
   };
   const timer = setInterval(() => {
     renew().catch((error: unknown) => log.warn({ err: (error as Error).message }, 'lease renewal failed'));
   }, Math.max(100, Math.floor(leaseMs / 3)));
   timer.unref();
 
+  const insertJobs = (client: pg.Pool | pg.PoolClient, jobs: readonly UnfurlJob[]) =>
+    client.query(
+      `INSERT INTO jobs (id, job, created_at, lease_owner, lease_until)
+       SELECT x.id, x.job, x.created_at, $2, $3 FROM jsonb_to_recordset($1::jsonb) AS x(id text, job jsonb, created_at bigint)
+       ON CONFLICT (id) DO NOTHING`,
+      [JSON.stringify(jobs.map((job) => ({ id: job.id, job, created_at: job.receivedAt }))), owner, now() + leaseMs],
+    );
+  // Insert keys, or take over expired ones; a key another transaction holds waits for it to end.
+  const claimKeys = async (client: pg.PoolClient, keys: readonly string[], ttlMs: number): Promise<Set<string>> => {
+    const at = now();
+    const { rows } = await client.query<{ key: string }>(
+      `INSERT INTO dedupe_keys (key, expires_at) SELECT unnest($1::text[]), $2
+       ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE dedupe_keys.expires_at <= $3
+       RETURNING key`,
+      [keys, at + ttlMs, at],
+    );
+    return new Set(rows.map((r) => r.key));
+  };
+
   return {
     owner,
+    /**
+     * Dedupe and record in one transaction: the event key, then each job's link key, then the jobs.
+     * Two replicas given the same event serialise on the unique index; exactly one records it.
+     */
+    async recordNew(jobs, keys) {
+      let client: pg.PoolClient | undefined;
+      try {
+        client = await pool.connect();
+        await client.query('BEGIN');
+        if (!(await claimKeys(client, [keys.eventKey], keys.ttlMs)).has(keys.eventKey)) {
+          await client.query('COMMIT');
+          return [];
+        }
+        const linkKeys = jobs.map(keys.linkKeyOf);
+        const won = await claimKeys(client, linkKeys, keys.ttlMs);
+        const fresh = jobs.filter((_, i) => won.has(linkKeys[i]!));
+        if (fresh.length > 0) await insertJobs(client, fresh);
+        await client.query('COMMIT');
+        return fresh;
+      } catch (error) {
+        await client?.query('ROLLBACK').catch(() => undefined);
+        // A client that failed mid-transaction may be broken: destroy it rather than pool it.
+        client?.release(true);
+        client = undefined;
+        throw storeUnavailable(error);
+      } finally {
+        client?.release();
+      }
+    },
     async append(jobs) {
       if (jobs.length === 0) return;
       try {
-        await pool.query(
-          `INSERT INTO jobs (id, job, created_at, lease_owner, lease_until)
-           SELECT x.id, x.job, x.created_at, $2, $3 FROM jsonb_to_recordset($1::jsonb) AS x(id text, job jsonb, created_at bigint)
-           ON CONFLICT (id) DO NOTHING`,
-          [JSON.stringify(jobs.map((job) => ({ id: job.id, job, created_at: job.receivedAt }))), owner, now() + leaseMs],
-        );
+        await insertJobs(pool, jobs);
       } catch (error) {
         throw storeUnavailable(error);
       }

@@ -1,0 +1,36 @@
+import { it } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { sampleCheckoutTrace, startLightstepSimulator } from '../../src/simulators/lightstep/index.js';
+import { startSlackSimulator } from '../../src/simulators/slack/index.js';
+import { migrate } from '../../src/adapters/store/pg/migrations.js';
+import { createPgPool } from '../../src/adapters/store/pg/pg-pool.js';
+import { createPgStore } from '../../src/adapters/store/pg/pg-store.js';
+import { simulatorEnv, startChildDaemon } from '../helpers/child-daemon.js';
+import { freshSchemaUrl } from '../helpers/postgres.js';
+import { linkThroughFlow, TEAM, USER } from '../helpers/stack.js';
+it('debug', async () => {
+  const slack = await startSlackSimulator();
+  const lightstep = await startLightstepSimulator({ org: 'test-org' });
+  lightstep.addTrace('checkout', sampleCheckoutTrace());
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dbg-'));
+  const fresh = freshSchemaUrl();
+  const conn = createPgPool(fresh.url, pino({level:'silent'}));
+  await migrate(conn.pool, conn.schema);
+  await createPgStore(conn.pool).putMapping({ teamId: TEAM, slackUserId: USER, lightstepUser: 'ada', projects: ['checkout'], mappedAt: 'x' });
+  await conn.pool.end();
+  const key = randomBytes(32).toString('hex');
+  const ds = [];
+  for (let i = 0; i < 3; i++) ds.push(await startChildDaemon({ ...simulatorEnv(slack, lightstep, await mkdtemp(path.join(os.tmpdir(), 'dbg-'))), LSSLACK_STORE_URL: fresh.url, LSSLACK_SECRET_KEY: key }));
+  const d = ds[0]!;
+  await slack.waitForSocketConnections(3, 10000);
+  const flow = await linkThroughFlow({ slack });
+  console.log('flow', flow.callbackStatus);
+  await new Promise((r) => setTimeout(r, 3000));
+  for (const x of ds) { x.child.kill('SIGTERM'); console.log('exit', await x.exited); console.log(x.output().split('\n').slice(-8).join('\n')); }
+  console.log('unfurls', JSON.stringify(slack.unfurls().map((c) => [c.args.channel, c.args.user_auth_required])));
+  await slack.stop(); await lightstep.stop(); await fresh.drop();
+});
