@@ -124,21 +124,22 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
     const session = readSession(req);
     if (session === undefined) return noSession();
     const stateId = url.searchParams.get('state');
-    if (stateId === null || stateId === '') return problem(400, 'Something is missing', 'Slack sent you back without the information lsslack needs. Start again from the prompt in Slack.');
+    if (stateId === null || stateId === '') return problem(400, 'Something is missing', 'Slack sent you back without the information lsslack needs. Share the trace link in Slack again and use the new prompt.');
     // Consumed on first use, whatever happens next.
     const state = await options.store.takeState(stateId);
     // The store prunes expired states, so an expired attempt usually lands here too: say so.
-    if (state === undefined) return problem(400, 'This sign-in attempt is no longer valid', 'It has expired (you have 10 minutes to approve in Slack), was already used, or was not started in this browser. Start again from the prompt in Slack.');
-    if (state.expiresAt <= now()) return problem(400, 'This sign-in attempt has expired', 'You have 10 minutes to approve in Slack. Start again from the prompt in Slack.');
-    if (state.sessionId !== session.sid) return problem(403, 'This sign-in belongs to another browser session', 'For your safety lsslack only completes a sign-in in the browser that started it. Start again from the prompt in Slack.');
+    if (state === undefined) return problem(400, 'This sign-in attempt is no longer valid', 'It has expired (you have 10 minutes to approve in Slack), was already used, or was not started in this browser. Share the trace link in Slack again and use the new prompt.');
+    if (state.expiresAt <= now()) return problem(400, 'This sign-in attempt has expired', 'You have 10 minutes to approve in Slack. Share the trace link in Slack again and use the new prompt.');
+    if (state.sessionId !== session.sid) return problem(403, 'This sign-in belongs to another browser session', 'For your safety lsslack only completes a sign-in in the browser that started it. Share the trace link in Slack again and use the new prompt.');
     const error = url.searchParams.get('error');
     if (error !== null) {
+      if (error !== 'access_denied') log.warn({ team: session.team, user: session.user, reason: error.slice(0, 100) }, 'Slack ended the sign-in with an error');
       return error === 'access_denied'
         ? { status: 200, headers: clearCookie(), page: { title: 'Nothing was linked', paragraphs: ['You chose not to allow lsslack in Slack, so nothing was linked and no previews will be posted for you. You can start again from the next prompt.'] } }
-        : problem(400, 'Slack did not complete the sign-in', `Slack answered “${escapeHtml(error.slice(0, 100))}”. Start again from the prompt in Slack.`);
+        : problem(400, 'Slack did not complete the sign-in', 'Slack stopped the sign-in before it finished, so nothing was linked. Share the trace link in Slack again and use the new prompt; if it happens again, tell your lsslack admin (the reason is in the lsslack log).');
     }
     const code = url.searchParams.get('code');
-    if (code === null || code === '') return problem(400, 'Something is missing', 'Slack sent you back without an authorization code. Start again from the prompt in Slack.');
+    if (code === null || code === '') return problem(400, 'Something is missing', 'Slack sent you back without an authorization code. Share the trace link in Slack again and use the new prompt.');
     return exchange(session, code);
   }
 
@@ -153,7 +154,7 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
       // A 4xx (issue 3: "rejected, each with a 4xx"), not a 5xx: this request's state is already
       // consumed and Slack's code is single-use, so resending it can never succeed — the person has
       // to start again. Not 408: browsers may silently resend a request answered 408.
-      return problem(400, 'Slack did not confirm the sign-in', 'lsslack could not complete the exchange with Slack. Nothing was stored. Please try again from the prompt in a few minutes; if it keeps failing, tell your lsslack admin.');
+      return problem(400, 'Slack did not confirm the sign-in', 'lsslack could not complete the exchange with Slack. Nothing was stored. Share the trace link in Slack again in a few minutes and use the new prompt; if it keeps failing, tell your lsslack admin.');
     }
     const authed = result.authed_user;
     const teamId = result.team?.id;
@@ -162,7 +163,7 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
       log.warn({ expectedTeam: session.team, expectedUser: session.user, gotTeam: teamId, gotUser: authed?.id }, 'oauth identity mismatch; nothing stored');
       return problem(403, 'This link was for someone else', 'You signed in to Slack as a different person (or workspace) than the one this link was made for. Nothing was linked. Share the trace link yourself to get your own prompt.');
     }
-    if (typeof authed.access_token !== 'string') return problem(400, 'Slack did not send a token', 'Nothing was stored. Please try again from the prompt.');
+    if (typeof authed.access_token !== 'string') return problem(400, 'Slack did not send a token', 'Nothing was stored. Share the trace link in Slack again and use the new prompt.');
     const rotation = authed as { refresh_token?: string; expires_in?: number };
     await options.store.putLink({
       teamId: session.team,
