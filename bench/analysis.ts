@@ -7,6 +7,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { Agent, request } from 'undici';
 import { decodeStoredTrace } from '../src/adapters/lightstep/decode-stored-trace.js';
 import { analyseTrace } from '../src/domain/analyse-trace.js';
 import { renderUnfurl } from '../src/domain/render-unfurl.js';
@@ -53,9 +54,12 @@ export async function runAnalysis(options: AnalysisOptions, log: (line: string) 
       const seed = trace.spans[Math.floor(size / 2)]!.spanId;
       const selected = trace.spans[size - 1]!.spanId.slice(0, 8);
       lightstep.addTrace('bench', trace);
-      const res = await fetch(`${lightstep.url}/public/v0.2/${lightstep.org}/projects/bench/stored-traces?span-id=${seed}`, { headers: { authorization: `Bearer ${lightstep.apiKey}` } });
-      if (res.status !== 200) throw new Error(`simulator answered ${res.status} for ${size} spans`);
-      const body = Buffer.from(await res.arrayBuffer());
+      // A connection of its own: a pooled one may have idled past the simulator's keep-alive timeout.
+      const agent = new Agent();
+      const res = await request(`${lightstep.url}/public/v0.2/${lightstep.org}/projects/bench/stored-traces?span-id=${seed}`, { headers: { authorization: `Bearer ${lightstep.apiKey}` }, dispatcher: agent });
+      if (res.statusCode !== 200) throw new Error(`simulator answered ${res.statusCode} for ${size} spans`);
+      const body = Buffer.from(await res.body.arrayBuffer());
+      await agent.close();
       lightstep.removeTrace('bench', trace.traceId);
       const ref: TraceRef = {
         url: `https://app.lightstep.com/bench/trace?span_guid=${seed}#span-${selected}`,

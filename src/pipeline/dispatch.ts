@@ -27,12 +27,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     async dispatch(event) {
       const body = event.body;
       if (!isObject(body)) return ignored(log, 'body is not a JSON object');
-      if (body.type !== 'event_callback') return ignored(log, `envelope type ${JSON.stringify(body.type ?? null)} is not handled`);
+      if (body.type !== 'event_callback') return ignored(log, `envelope type ${describeType(body.type)} is not handled`);
       const inner = body.event;
       if (!isObject(inner) || typeof inner.type !== 'string') return ignored(log, 'event.type is missing');
       if (typeof body.event_id !== 'string' || body.event_id === '') return ignored(log, 'event_id is missing');
-      const handler = options.handlers[inner.type];
-      if (handler === undefined) return { kind: 'ignored', reason: `event type ${inner.type} is not handled` };
+      // Own properties only: an event.type of "__proto__" or "valueOf" must not reach Object.prototype.
+      const handler = Object.hasOwn(options.handlers, inner.type) ? options.handlers[inner.type] : undefined;
+      if (handler === undefined) return { kind: 'ignored', reason: `event type ${describeType(inner.type)} is not handled` };
       return handler(body, event);
     },
   };
@@ -41,4 +42,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 function ignored(log: Logger, reason: string): DispatchResult {
   log.warn({ reason }, 'malformed event ignored');
   return { kind: 'ignored', reason };
+}
+
+/** A short, safe description of an untrusted `type` for a log line (never the whole value). */
+function describeType(type: unknown): string {
+  if (typeof type === 'string') return JSON.stringify(type.slice(0, 64));
+  return type === null || type === undefined ? 'null' : typeof type;
 }

@@ -28,7 +28,8 @@ export async function fetchStatus(options: { url: string; token?: string; timeou
     }
     return { kind: 'ok', snapshot };
   } catch (error) {
-    return { kind: 'unreachable', message: describeHttpError(error) };
+    const timedOut = (error as { name?: unknown }).name === 'TimeoutError';
+    return { kind: 'unreachable', message: timedOut ? `no answer within ${timeoutMs / 1000} s` : describeHttpError(error) };
   } finally {
     await agent.destroy().catch(() => undefined);
   }

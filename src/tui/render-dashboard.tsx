@@ -13,14 +13,14 @@ export interface RenderDashboardOptions {
   readonly stdout?: NodeJS.WriteStream;
   /** @default process.stdin */
   readonly stdin?: NodeJS.ReadStream;
-  /** Where snapshots come from. @default a stream client on `${url}/status/stream` */
+  /** Where snapshots come from (the caller closes it). @default a stream client on `${url}/status/stream`, closed on exit */
   readonly source?: StatusSource;
   /** Draw on the terminal's alternate screen and give the old one back on exit. @default stdout.isTTY */
   readonly alternateScreen?: boolean;
 }
 
 export interface DashboardHandle {
-  /** Resolves once the dashboard is gone (q, Ctrl+C or unmount()) and the terminal restored. */
+  /** Resolves once the dashboard is gone (q, Ctrl+C or unmount()) and the terminal restored; rejects if it crashed. */
   waitUntilExit(): Promise<void>;
   unmount(): void;
 }
@@ -40,7 +40,8 @@ export function renderDashboard(options: RenderDashboardOptions): DashboardHandl
   const restore = () => {
     if (restored) return;
     restored = true;
-    source.close();
+    // A source passed in belongs to the caller; the one made here is closed here.
+    if (options.source === undefined) source.close();
     if (alternate) stdout.write(LEAVE_ALT_SCREEN);
   };
   // A process that ends without unmounting (a second Ctrl+C) still gets its screen back.
@@ -51,13 +52,15 @@ export function renderDashboard(options: RenderDashboardOptions): DashboardHandl
     stdin: options.stdin ?? process.stdin,
     exitOnCtrlC: true,
   });
-  const exited = instance.waitUntilExit().then(
-    () => undefined,
-    () => undefined,
-  ).finally(() => {
-    restore();
-    process.off('exit', restore);
-  });
+  // Restore first, then report how it ended (a component error rejects, after the screen is back).
+  const exited = (async () => {
+    try {
+      await instance.waitUntilExit();
+    } finally {
+      restore();
+      process.off('exit', restore);
+    }
+  })();
   return {
     waitUntilExit: () => exited,
     unmount: () => instance.unmount(),

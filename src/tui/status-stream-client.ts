@@ -100,9 +100,11 @@ export function createStatusStreamClient(options: StatusStreamOptions): StatusSo
         scheduleRetry(`HTTP ${response.statusCode}`, { status: response.statusCode, message: bodyMessage(body) ?? `HTTP ${response.statusCode}` });
         return;
       }
-      if (response.statusCode !== 200) {
+      const type = String(response.headers['content-type'] ?? '');
+      if (response.statusCode !== 200 || !type.startsWith('text/event-stream')) {
         await response.body.dump().catch(() => undefined);
-        throw new Error(`HTTP ${response.statusCode} from ${streamUrl}`);
+        // A 404 or an HTML page: something else listens there (wrong --url?).
+        throw new Error(response.statusCode !== 200 ? `HTTP ${response.statusCode} from ${streamUrl}` : `${streamUrl} is not an event stream (${type || 'no content type'})`);
       }
       const parser = new SseParser();
       for await (const chunk of response.body) {

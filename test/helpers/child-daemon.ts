@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { simulatorEnv as envFor } from '../../src/cli/simulator-env.js';
 import type { LightstepSimulator } from '../../src/simulators/lightstep/index.js';
 import type { SlackSimulator } from '../../src/simulators/slack/index.js';
 
@@ -12,23 +13,9 @@ export interface ChildDaemon {
   readonly exited: Promise<number | string>;
 }
 
+/** Environment for a child daemon: the simulators, plus PATH/HOME and info-level logs. */
 export function simulatorEnv(slack: SlackSimulator, lightstep: LightstepSimulator, dataDir: string): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: dataDir,
-    SLACK_APP_TOKEN: slack.appToken,
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_CLIENT_ID: slack.clientId,
-    SLACK_CLIENT_SECRET: slack.clientSecret,
-    SLACK_API_URL: slack.apiUrl,
-    SLACK_AUTHORIZE_URL: slack.authorizeUrl,
-    LIGHTSTEP_API_URL: lightstep.url,
-    LIGHTSTEP_ORG: lightstep.org,
-    LIGHTSTEP_API_KEY: lightstep.apiKey,
-    LSSLACK_PORT: '0',
-    LSSLACK_DATA_DIR: dataDir,
-    LSSLACK_LOG_LEVEL: 'info',
-  };
+  return { ...envFor({ slack, lightstep }, dataDir), PATH: process.env.PATH ?? '', HOME: dataDir, LSSLACK_LOG_LEVEL: 'info' };
 }
 
 /** Start the daemon and wait for its "lsslack started" log line (which names the listener URL). */

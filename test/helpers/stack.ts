@@ -7,6 +7,7 @@ import { openLowdbStore } from '../../src/adapters/store/lowdb-store.js';
 import type { Store } from '../../src/adapters/store/store.js';
 import { createDaemon, type Daemon } from '../../src/app/daemon.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { simulatorEnv } from '../../src/cli/simulator-env.js';
 import type { Config } from '../../src/config/config.js';
 import { sampleCheckoutTrace, startLightstepSimulator, type LightstepSimulator } from '../../src/simulators/lightstep/index.js';
 import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
@@ -66,17 +67,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   lightstep.addTrace(PROJECT, sampleCheckoutTrace());
   const config = loadConfig({
     env: {
-      SLACK_APP_TOKEN: slack.appToken,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_CLIENT_ID: slack.clientId,
-      SLACK_CLIENT_SECRET: slack.clientSecret,
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_AUTHORIZE_URL: slack.authorizeUrl,
-      LIGHTSTEP_API_URL: lightstep.url,
-      LIGHTSTEP_ORG: lightstep.org,
-      LIGHTSTEP_API_KEY: lightstep.apiKey,
-      LSSLACK_PORT: '0',
-      LSSLACK_DATA_DIR: dataDir,
+      ...simulatorEnv({ slack, lightstep }, dataDir),
       LSSLACK_LOG_LEVEL: 'debug',
       ...options.env,
     },

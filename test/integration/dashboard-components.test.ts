@@ -82,6 +82,19 @@ class FakeKeyboard extends EventEmitter {
   unref() {}
 }
 
+/** `promise`, or a failure after `ms` (the timer is cleared either way, so no handle is left). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -235,7 +248,7 @@ describe('dashboard components, from real snapshots', () => {
       assert.equal(shown(terminal.last, 'unfurled'), before + 3, 'the last known numbers stay');
 
       keyboard.press('q');
-      await Promise.race([handle.waitUntilExit(), settle(5000).then(() => assert.fail('q did not end the dashboard'))]);
+      await within(handle.waitUntilExit(), 5000, 'quitting with q');
     } finally {
       handle.unmount();
     }

@@ -166,6 +166,9 @@ describe(`Socket Mode malformed-frame fuzz (seed ${SEED})`, () => {
       raw('dictionary/envelope-type', envelope({ type, envelope_id: randomUUID(), payload: otherEvent() }));
     }
     raw('dictionary/envelope-type', envelope({ type: ['disconnected'], envelope_id: randomUUID(), payload: otherEvent() }));
+    // A payload type nested 50,000 deep: JSON.parse copes, anything recursive over it does not.
+    // (Raw: the simulator's own JSON.stringify could not send it; its ack shows in the logs below.)
+    raw('dictionary/deep-payload-type', envelope({ type: 'events_api', envelope_id: randomUUID(), payload: { ...otherEvent(), type: '@' } }).replace('"type":"@"', `"type":${'['.repeat(50_000)}${']'.repeat(50_000)}`));
 
     for (let i = 0; i < FRAMES + LEGIT_EVENTS; i += 1) {
       if (legitAt.has(i)) {
@@ -211,6 +214,10 @@ describe(`Socket Mode malformed-frame fuzz (seed ${SEED})`, () => {
     assert.ok(dropped().filter((r) => r.reason === 'frame is not a JSON object').length >= (counts.get('not-object') ?? 0));
     assert.ok(dropped().every((r) => r.level === 40), 'at warn level');
     assert.ok(dropped().every((r) => JSON.stringify(r).length < 1000), 'the frame itself is not logged');
+
+    // Nothing was left unacknowledged because handling it threw (Slack would redeliver it).
+    const notAcked = stack.logs.records().filter((r) => r.msg === 'event handling failed; not acknowledged');
+    assert.deepEqual(notAcked.map((r) => String(r.err)), [], 'no envelope failed to be handled');
 
     // The connection survived it all: no reconnect, still ready, and nothing went unhandled.
     assert.equal(slack.socketConnections, 1);

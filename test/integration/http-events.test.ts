@@ -68,7 +68,7 @@ describe('HTTP Events transport (POST /slack/events) against the running daemon'
     port = Number(new URL(stack.httpUrl).port);
   });
   after(async () => {
-    await stack.stop();
+    await stack?.stop();
   });
 
   it('answers url_verification with the challenge', async () => {

@@ -106,7 +106,9 @@ export function eventsRoute(options: EventsRouteOptions): Handler {
     }
     // A body we stopped reading leaves the connection unusable; close it after answering.
     const close = status === 413 || status === 408 || (status === 400 && e.message.includes('truncated'));
-    sendJson(res, status, { error: e.code, message: e.message }, close ? { connection: 'close' } : {});
+    // Internal failures say nothing about internals; the request id finds the log line.
+    const message = status >= 500 ? 'lsslack could not handle this request' : e.message;
+    sendJson(res, status, { error: status >= 500 ? 'internal' : e.code, message, requestId }, close ? { connection: 'close' } : {});
   }
 }
 

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { readEnv } from '../../config/read-env.js';
-import { renderDashboard } from '../../tui/render-dashboard.js';
 import { printStatus, resolveTarget, type TargetFlags } from './status.js';
 
 /** `lsslack dashboard`: the live terminal dashboard of a running daemon (`lsslack status` without a TTY). */
@@ -17,6 +16,8 @@ export function registerDashboard(program: Command): void {
         await printStatus(target, { json: false, out: (text) => process.stdout.write(`${text}\n`) });
         return;
       }
+      // Ink and React load only here, so other commands start without them.
+      const { renderDashboard } = await import('../../tui/render-dashboard.js');
       const dashboard = renderDashboard({ url: target.url, token: target.token, color: readEnv().NO_COLOR === undefined });
       await dashboard.waitUntilExit();
     });

@@ -11,6 +11,7 @@ import { startLightstepSimulator, sampleCheckoutTrace, SAMPLE_TRACE_SEED_SPAN, S
 import { linkSharedEvent, startSlackSimulator } from '../../simulators/slack/index.js';
 import { packageInfo } from '../package-info.js';
 import { renderBlocksAsText } from '../render-blocks-as-text.js';
+import { simulatorEnv } from '../simulator-env.js';
 import { CookieBrowser } from '../cookie-browser.js';
 import type { SlackSimulator } from '../../simulators/slack/index.js';
 
@@ -42,22 +43,7 @@ export async function runDemo(options: { keep: boolean; out: (line: string) => v
   out(`  Lightstep simulator: ${lightstep.url}`);
   out(`  data dir:            ${dataDir} (daemon log: ${logFile})`);
 
-  const config = loadConfig({
-    env: {
-      SLACK_APP_TOKEN: slack.appToken,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_CLIENT_ID: slack.clientId,
-      SLACK_CLIENT_SECRET: slack.clientSecret,
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_AUTHORIZE_URL: slack.authorizeUrl,
-      LIGHTSTEP_API_URL: lightstep.url,
-      LIGHTSTEP_ORG: lightstep.org,
-      LIGHTSTEP_API_KEY: lightstep.apiKey,
-      LSSLACK_PORT: '0',
-      LSSLACK_DATA_DIR: dataDir,
-    },
-    require: 'start',
-  });
+  const config = loadConfig({ env: simulatorEnv({ slack, lightstep }, dataDir), require: 'start' });
   const store = await openLowdbStore({ dataDir });
   await store.putMapping({ teamId: DEMO_TEAM, slackUserId: DEMO_USER, lightstepUser: 'ada@example.com', projects: [DEMO_PROJECT], mappedAt: new Date().toISOString() });
   await store.close();

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { createDaemon } from '../../app/daemon.js';
 import { readEnv } from '../../config/read-env.js';
 import type { SettingKey } from '../../config/settings.js';
-import { renderDashboard, type DashboardHandle } from '../../tui/render-dashboard.js';
+import type { DashboardHandle } from '../../tui/render-dashboard.js';
 import { configFor } from '../context.js';
 import { createLogger } from '../create-logger.js';
 import { packageInfo } from '../package-info.js';
@@ -83,11 +83,16 @@ export function registerStart(program: Command): void {
       }
       // The same dashboard as `lsslack dashboard`, against this daemon's own listener.
       const own = new URL(httpUrl);
+      const { renderDashboard } = await import('../../tui/render-dashboard.js');
       dashboard = renderDashboard({ url: listenerUrl(own.hostname, Number(own.port)), token: config.adminToken, color: readEnv().NO_COLOR === undefined });
-      await dashboard.waitUntilExit();
-      process.stdout.write('lsslack: dashboard closed, stopping the daemon…\n');
-      await daemon.stop();
-      log.flush();
+      try {
+        await dashboard.waitUntilExit();
+      } finally {
+        // q, Ctrl+C, a signal or a crashed dashboard: the daemon stops gracefully in every case.
+        process.stdout.write('lsslack: dashboard closed, stopping the daemon…\n');
+        await daemon.stop();
+        log.flush();
+      }
       process.stdout.write(`lsslack: stopped (logs: ${logFile})\n`);
     });
 }

@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import type { ErrorRecord } from '../../pipeline/job-log.js';
 import type { StatusSnapshot } from '../../pipeline/status.js';
-import { fit, formatClock, formatCount } from '../format.js';
+import { formatClock, formatCount, pad } from '../format.js';
 import { tone, type Look } from '../theme.js';
 import { innerWidth, Panel } from './panel.js';
 
@@ -10,6 +10,8 @@ export function ErrorList(props: { readonly errors: readonly ErrorRecord[]; read
   const { errors, counters, look } = props;
   const inner = innerWidth(props.width);
   const shown = errors.slice(0, props.rows);
+  // Codes padded to one width so the messages line up.
+  const codeWidth = Math.min(Math.max(8, inner - 30), Math.max(0, ...shown.map((e) => e.code.length)));
   const note = `Slack 429s ${formatCount(counters.slack_429)} · Lightstep retries ${formatCount(counters.lightstep_retries)}`;
   return (
     <Panel title="Errors" note={note} width={props.width} lines={props.rows} look={look}>
@@ -19,11 +21,10 @@ export function ErrorList(props: { readonly errors: readonly ErrorRecord[]; read
         </Text>
       ) : (
         shown.map((error, i) => {
-          const code = fit(error.code, Math.min(26, Math.max(8, inner - 20)));
           return (
             <Text key={`${error.at}-${i}`} wrap="truncate-end">
               <Text {...tone(look, 'muted')}>{formatClock(error.at)} </Text>
-              <Text {...tone(look, 'bad')}>{code}</Text> {error.message.replace(/\s+/g, ' ')}
+              <Text {...tone(look, 'bad')}>{pad(error.code, codeWidth)}</Text>  {error.message.replace(/\s+/g, ' ')}
             </Text>
           );
         })

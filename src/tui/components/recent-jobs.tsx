@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { JobRecord } from '../../pipeline/job-log.js';
 import { formatClock, formatMs, outcomeLabel, pad } from '../format.js';
 import { fitColumns, type ColumnSpec } from '../table-columns.js';
-import { outcomeTone, tone, type Look } from '../theme.js';
+import { outcomeTone, tone, type Look, type Tone } from '../theme.js';
 import { innerWidth, Panel } from './panel.js';
 
 type Column = 'time' | 'team' | 'channel' | 'project' | 'outcome' | 'took';
@@ -35,6 +35,12 @@ function cell(job: JobRecord, column: Column): string {
   }
 }
 
+/** Outcomes in their colour, times muted, the rest plain. */
+function toneOf(job: JobRecord, column: Column): Tone {
+  if (column === 'outcome') return outcomeTone(job.outcome);
+  return column === 'time' ? 'muted' : 'plain';
+}
+
 /** The newest finished jobs: when, where, which project, how it ended, how long it took. */
 export function RecentJobs(props: { readonly jobs: readonly JobRecord[]; readonly width: number; readonly rows: number; readonly look: Look }) {
   const { jobs, look } = props;
@@ -52,11 +58,11 @@ export function RecentJobs(props: { readonly jobs: readonly JobRecord[]; readonl
           no jobs yet: share a trace link in Slack
         </Text>
       ) : (
-        shown.map((job) => (
-          <Box key={`${job.jobId}@${job.at}`}>
+        shown.map((job, n) => (
+          <Box key={`${job.jobId}@${job.at}#${n}`}>
             <Text wrap="truncate-end">
               {columns.map((c, i) => (
-                <Text key={c.key} {...(c.key === 'outcome' ? tone(look, outcomeTone(job.outcome)) : c.key === 'time' ? tone(look, 'muted') : tone(look, 'plain'))}>
+                <Text key={c.key} {...tone(look, toneOf(job, c.key))}>
                   {(i === 0 ? '' : ' '.repeat(GAP)) + pad(cell(job, c.key), c.width, c.right)}
                 </Text>
               ))}

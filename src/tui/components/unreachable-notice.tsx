@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { formatClock, formatDuration, formatMs } from '../format.js';
+import { formatClock, formatDuration } from '../format.js';
 import type { StreamState } from '../status-stream-client.js';
 import { tone, type Look, type Tone } from '../theme.js';
 import { Line } from './line.js';
@@ -17,8 +17,8 @@ export function noticeLines(stream: StreamState, url: string, now: number): Arra
         { label: '', text: 'daemon unreachable — retrying…', tone: 'bad' },
         { label: 'url', text: streamUrl },
         { label: 'error', text: stream.lastError },
-        { label: 'since', text: `${formatClock(stream.since)} (${formatDuration(now - stream.since)}) · attempt ${stream.attempt}, next in ${formatMs(stream.retryInMs)}` },
-        { label: 'fix', text: 'start the daemon (lsslack start) or point --url / --config at its listener' },
+        { label: 'since', text: `${formatClock(stream.since)} (${formatDuration(now - stream.since)}) · attempt ${stream.attempt}, next in ${Math.max(1, Math.round(stream.retryInMs / 1000))}s` },
+        { label: 'fix', text: 'start it (lsslack start), or point --url / --config at it' },
       ];
     case 'unauthorized':
       return [
@@ -29,8 +29,8 @@ export function noticeLines(stream: StreamState, url: string, now: number): Arra
           label: 'fix',
           text:
             stream.status === 401
-              ? 'pass --token <LSSLACK_ADMIN_TOKEN> (or set LSSLACK_ADMIN_TOKEN in this shell)'
-              : 'set LSSLACK_ADMIN_TOKEN on the daemon and pass the same --token, or run this on the daemon host',
+              ? "pass --token (the daemon's LSSLACK_ADMIN_TOKEN)"
+              : 'run this on the daemon host, or set LSSLACK_ADMIN_TOKEN there and pass --token',
         },
       ];
   }

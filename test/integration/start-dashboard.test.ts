@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { linkSharedEvent } from '../../src/simulators/slack/index.js';
+import { startStack, traceUrl, waitFor, type Stack } from '../helpers/stack.js';
+import { hasScript, spawnInPty, stripAnsi as plain, within } from '../helpers/terminal.js';
+
+const ENTRY = path.resolve('src/cli/run.ts');
+
+describe('lsslack start --dashboard', { skip: hasScript ? false : 'util-linux `script` is not installed' }, () => {
+  let stack: Stack;
+  let home: string;
+  before(async () => {
+    home = await mkdtemp(path.join(os.tmpdir(), 'lsslack-start-home-'));
+    // Simulators and a seeded store only: the daemon under test is the child process.
+    stack = await startStack({ startDaemon: false });
+  });
+  after(async () => {
+    await stack.stop();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('draws the dashboard of its own listener, logs to lsslack.log, and q stops the daemon with 0', async () => {
+    const { slack, lightstep } = stack;
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      LSSLACK_CONFIG_DIR: path.join(home, 'cfg'),
+      TERM: 'xterm-256color',
+      SLACK_APP_TOKEN: slack.appToken,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_CLIENT_ID: slack.clientId,
+      SLACK_CLIENT_SECRET: slack.clientSecret,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_AUTHORIZE_URL: slack.authorizeUrl,
+      LIGHTSTEP_API_URL: lightstep.url,
+      LIGHTSTEP_ORG: lightstep.org,
+      LIGHTSTEP_API_KEY: lightstep.apiKey,
+      LSSLACK_PORT: '0',
+      LSSLACK_DATA_DIR: stack.dataDir,
+      LSSLACK_ADMIN_TOKEN: 'the-admin-token-of-this-daemon',
+    };
+    const pty = spawnInPty([process.execPath, '--import', 'tsx', ENTRY, 'start', '--dashboard'], { env, columns: 90, rows: 26 });
+    const raw = () => pty.output();
+    const logFile = path.join(stack.dataDir, 'lsslack.log');
+    try {
+      await waitFor(() => plain(raw()).includes('● live') && /events \d/.test(plain(raw())), `a live frame; output so far:\n${plain(raw()).slice(-2000)}`, 20_000);
+      const text = plain(raw());
+      assert.ok(text.indexOf(`lsslack: logs go to ${logFile}`) < text.indexOf('● live'), 'the log path is printed before the dashboard');
+      assert.match(text, /● connected/, 'the daemon reached the Slack simulator');
+      assert.match(raw(), /\u001B\[3[1-6]m/, 'colour is on without NO_COLOR');
+      await slack.sendEvent(linkSharedEvent({ channel: 'C0SELF', urls: [traceUrl()] }));
+      await waitFor(() => /C0SELF/.test(plain(raw())), `the job on screen; output so far:\n${plain(raw()).slice(-2000)}`, 15_000);
+      assert.equal(/"level":\d+/.test(raw()), false, 'no JSON log line on the terminal');
+      pty.type('q');
+      const code = await within(pty.exited, 15_000, 'quitting with q');
+      assert.equal(code, 0, `exit code; output:\n${plain(raw()).slice(-1500)}`);
+      assert.match(plain(raw()), /lsslack: dashboard closed, stopping the daemon…[^]*lsslack: stopped \(logs: /);
+      const log = await readFile(logFile, 'utf8');
+      assert.match(log, /"msg":"lsslack started"/);
+      assert.match(log, /"msg":"lsslack stopped"/);
+      assert.match(log, /"channel":"C0SELF"/);
+      assert.equal(log.includes('the-admin-token-of-this-daemon'), false);
+    } finally {
+      pty.kill();
+    }
+  });
+});
