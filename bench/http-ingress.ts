@@ -13,6 +13,8 @@ import { fmtInt, fmtMs, fmtRatio, median, percentiles, round, type Percentiles }
 import type { LoadResult } from './procs/load.js';
 
 export interface HttpIngressOptions {
+  /** Also measure lsslack with its backend stalled (ack path only), after everything else. */
+  readonly diagnostics?: boolean;
   readonly durationS: number;
   readonly connections: number;
   readonly rounds: number;
@@ -22,7 +24,7 @@ export interface HttpIngressOptions {
   readonly fixedDurationS: number;
 }
 
-export const HTTP_DEFAULTS: HttpIngressOptions = { durationS: 10, connections: 50, rounds: 3, warmupS: 3, fixedRate: 1000, fixedConnections: 10, fixedDurationS: 10 };
+export const HTTP_DEFAULTS: HttpIngressOptions = { diagnostics: true, durationS: 10, connections: 50, rounds: 3, warmupS: 3, fixedRate: 1000, fixedConnections: 10, fixedDurationS: 10 };
 
 const SIGNING_SECRET = 'bench-signing-secret-7f3a91c2e4b5d6a8';
 
@@ -42,7 +44,7 @@ interface RunFigures {
   readonly timeouts: number;
   readonly latency: Percentiles;
   readonly autocannon: LoadResult['autocannon'];
-  /** CPU the server process used per answered request, µs. */
+  /** CPU the server process used during the run, per answered request, µs (lsslack: including the jobs it ran meanwhile). */
   readonly serverCpuUsPerReq: number;
   /** CPU the load generator used per answered request, µs. */
   readonly loadCpuUsPerReq: number;
@@ -50,6 +52,8 @@ interface RunFigures {
   readonly simulatorCpuUsPerReq: number;
   /** lsslack only: how long the worker pool took to finish the run's jobs after the run. */
   readonly drainS?: number;
+  /** lsslack only: CPU the daemon used for that, per request of the run, µs. */
+  readonly drainCpuUsPerReq?: number;
 }
 
 export async function runHttpIngress(options: HttpIngressOptions, log: (line: string) => void = () => {}): Promise<BenchResult> {
@@ -77,7 +81,7 @@ export async function runHttpIngress(options: HttpIngressOptions, log: (line: st
     const lsslack = daemon;
     const acceptedBefore = (await lsslack.status()).counters.events_acked;
 
-    const once = async (c: Contender, durationS: number, connections: number, round: number, extra: { overallRate?: number; collect?: boolean } = {}) => {
+    const once = async (c: Contender, durationS: number, connections: number, round: number, extra: { overallRate?: number; noDrain?: boolean } = {}) => {
       const cpu0 = { server: processCpuSeconds(c.pid), load: processCpuSeconds(load.pid), sims: process.cpuUsage() };
       const result = await request<LoadResult>(
         load.child,
@@ -85,12 +89,16 @@ export async function runHttpIngress(options: HttpIngressOptions, log: (line: st
         (durationS + 60) * 1000,
       );
       const simsCpu = process.cpuUsage(cpu0.sims);
+      const serverCpuS = processCpuSeconds(c.pid) - cpu0.server;
+      const loadCpuS = processCpuSeconds(load.pid) - cpu0.load;
       const perReq = (seconds: number) => (result.responses === 0 ? Number.NaN : (seconds * 1e6) / result.responses);
       let drainS: number | undefined;
-      if (c.name === 'lsslack') {
+      let drainCpuUsPerReq: number | undefined;
+      if (c.name === 'lsslack' && !extra.noDrain) {
         const t = performance.now();
         await lsslack.drained(600_000);
         drainS = (performance.now() - t) / 1000;
+        drainCpuUsPerReq = perReq(processCpuSeconds(c.pid) - cpu0.server - serverCpuS);
       }
       const figures: RunFigures = {
         round,
@@ -102,10 +110,10 @@ export async function runHttpIngress(options: HttpIngressOptions, log: (line: st
         timeouts: result.timeouts,
         latency: percentiles(result.latencies ?? new Float64Array()),
         autocannon: result.autocannon,
-        serverCpuUsPerReq: perReq(processCpuSeconds(c.pid) - cpu0.server),
-        loadCpuUsPerReq: perReq(processCpuSeconds(load.pid) - cpu0.load),
+        serverCpuUsPerReq: perReq(serverCpuS),
+        loadCpuUsPerReq: perReq(loadCpuS),
         simulatorCpuUsPerReq: perReq((simsCpu.user + simsCpu.system) / 1e6),
-        ...(drainS === undefined ? {} : { drainS }),
+        ...(drainS === undefined ? {} : { drainS, drainCpuUsPerReq }),
       };
       log(`  ${c.name.padEnd(7)} round ${round}: ${fmtInt(figures.reqPerSec)} req/s, p50 ${fmtMs(figures.latency.p50)}, p99 ${fmtMs(figures.latency.p99)}, non-2xx ${figures.non2xx}, errors ${figures.errors}${drainS === undefined ? '' : `, pool drained in ${drainS.toFixed(1)} s`}`);
       return figures;
@@ -127,6 +135,17 @@ export async function runHttpIngress(options: HttpIngressOptions, log: (line: st
     const status = await lsslack.status();
     const accepted = status.counters.events_acked - acceptedBefore;
     const pipeline = { eventsAccepted: accepted, outcomes: status.outcomes, failedByCode: status.failedByCode, unfurlsAtSimulator: sims.slack.unfurls().length, journalRecordedBeforeAck: true };
+
+    // Diagnostic, not a target measure: the same load with the Lightstep simulator stalled, so the
+    // worker pool holds its 8 jobs and runs nothing: what the ack path alone (verify, parse,
+    // journal + fdatasync, 200) costs. The daemon is stopped right after (its backlog is dropped).
+    let ackPathOnly: RunFigures | undefined;
+    if (options.diagnostics) {
+      log('http-ingress: diagnostic, lsslack with the backend stalled (ack path only)');
+      sims.lightstep.stall(true);
+      ackPathOnly = await once(contenders[0]!, options.durationS, options.connections, 0, { noDrain: true });
+      sims.lightstep.stall(false);
+    }
 
     const summary = (name: Contender['name']) => {
       const list = runs[name];
@@ -160,6 +179,13 @@ export async function runHttpIngress(options: HttpIngressOptions, log: (line: st
       target: 'p99 < 10 ms',
       met: fixed.latency.p99 < 10,
     });
+    if (ackPathOnly !== undefined) {
+      rows.push({
+        bench: B,
+        measure: 'diagnostic: lsslack with the backend stalled (ack path only): req/s · p50 / p99 · vs bare',
+        value: `${fmtInt(ackPathOnly.reqPerSec)} · ${fmtMs(ackPathOnly.latency.p50)} / ${fmtMs(ackPathOnly.latency.p99)} · ${fmtRatio(ackPathOnly.reqPerSec / s.bare.reqPerSec)}`,
+      });
+    }
     return {
       name: 'http-ingress',
       rows,
@@ -169,12 +195,14 @@ export async function runHttpIngress(options: HttpIngressOptions, log: (line: st
         ratios: { lsslackOverBolt: round(vsBolt, 3), lsslackOverBare: round(vsBare, 3) },
         runs: roundDeep(runs),
         fixedRate: roundDeep(fixed),
+        ...(ackPathOnly === undefined ? {} : { diagnosticAckPathOnly: roundDeep(ackPathOnly) }),
         pipeline,
       },
       notes: [
         'Each server runs in its own process; autocannon runs in another; the Slack and Lightstep simulators run in the bench process. All share the same cores.',
         'Latencies are per request from autocannon\'s client (hrtime), percentiles computed from every sample.',
         `lsslack's pipeline: ${accepted} events accepted, outcomes ${JSON.stringify(status.outcomes)}.`,
+        `CPU per request during the runs (µs): lsslack ${fmtInt(s.lsslack.serverCpuUsPerReq)} (+ ${fmtInt(median(runs.lsslack.map((r) => r.drainCpuUsPerReq ?? Number.NaN)))} finishing the backlog afterwards), Bolt ${fmtInt(s.bolt.serverCpuUsPerReq)}, bare ${fmtInt(s.bare.serverCpuUsPerReq)}; simulators ${fmtInt(s.lsslack.simulatorCpuUsPerReq)} during lsslack's runs; autocannon ${fmtInt(s.bare.loadCpuUsPerReq)}.`,
       ],
     };
   } finally {

@@ -9,8 +9,12 @@
  *
  *   --out FILE    where the JSON goes (default bench/results/latest.json for the suite, bench/results/NAME.json alone)
  *   --readme      also write the table and the machine into README.md (## Benchmarks)
+ *   --in-process  run the whole suite in this process (by default each benchmark gets a fresh process,
+ *                 so one benchmark's heap and simulators cannot slow the next)
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runAnalysis, ANALYSIS_DEFAULTS } from './analysis.js';
@@ -46,6 +50,8 @@ const { values, positionals } = parseArgs({
     events: { type: 'string' },
     out: { type: 'string' },
     readme: { type: 'boolean' },
+    'in-process': { type: 'boolean' },
+    child: { type: 'boolean' },
   },
 });
 
@@ -117,15 +123,33 @@ function machineLine(m: MachineInfo): string {
   return `${m.nproc} cores (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}, ${m.date.slice(0, 16).replace('T', ' ')} UTC, load average at start ${m.loadAverageAtStart.join(' / ')}`;
 }
 
+/** One benchmark in a fresh `node --import tsx bench/run.ts NAME` process; its figures come back through a file. */
+async function runInChild(name: Name): Promise<BenchResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lsslack-bench-run-'));
+  const file = path.join(dir, `${name}.json`);
+  const flags = process.argv.slice(2).filter((a) => !(NAMES as readonly string[]).includes(a) && a !== 'all' && a !== '--readme' && a !== '--in-process');
+  const outAt = flags.indexOf('--out');
+  if (outAt >= 0) flags.splice(outAt, 2);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, 'run.ts'), name, ...flags, '--out', file, '--child'], { cwd: ROOT_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`benchmark ${name} failed (exit ${code})`);
+  const saved = JSON.parse(await readFile(file, 'utf8')) as { benchmarks: Record<string, Omit<BenchResult, 'name'>> };
+  await rm(dir, { recursive: true, force: true });
+  const result = saved.benchmarks[name];
+  if (result === undefined) throw new Error(`benchmark ${name} wrote no figures`);
+  return { name, ...result };
+}
+
 const machine = machineInfo();
-log(`machine: ${machineLine(machine)}`);
+if (values.child !== true) log(`machine: ${machineLine(machine)}`);
 const results: BenchResult[] = [];
 const started = Date.now();
+const isolated = selected.length > 1 && values['in-process'] !== true;
 for (const name of selected) {
-  log(`\n== ${name} ==`);
+  if (values.child !== true) log(`\n== ${name} ==`);
   const t = Date.now();
-  results.push(await runOne(name));
-  log(`== ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  results.push(isolated ? await runInChild(name) : await runOne(name));
+  if (values.child !== true) log(`== ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
 }
 const table = renderTable(results.flatMap((r) => r.rows));
 process.stdout.write(`\n${table}\n\nMachine: ${machineLine(machine)}\n`);
@@ -134,7 +158,7 @@ for (const r of results) for (const note of r.notes) process.stdout.write(`- ${r
 const out = values.out ?? path.join(BENCH_DIR, 'results', selected.length === NAMES.length ? 'latest.json' : `${selected.join('+')}.json`);
 await mkdir(path.dirname(out), { recursive: true });
 await writeFile(out, `${JSON.stringify({ machine, durationS: Math.round((Date.now() - started) / 1000), benchmarks: Object.fromEntries(results.map((r) => [r.name, { figures: r.figures, rows: r.rows, notes: r.notes }])) }, null, 2)}\n`);
-log(`figures written to ${path.relative(process.cwd(), out)}`);
+if (values.child !== true) log(`figures written to ${path.relative(process.cwd(), out)}`);
 
 if (values.readme === true) {
   await writeReadme(table, machine);

@@ -13,6 +13,8 @@ import { fmtInt, fmtMs, fmtRatio, percentiles, round, waitUntil } from './lib/st
 import { roundDeep } from './http-ingress.js';
 
 export interface SocketOptions {
+  /** Also measure lsslack with its backend stalled (ack path only), after everything else. */
+  readonly diagnostics?: boolean;
   readonly envelopes: number;
   readonly window: number;
   readonly rate: number;
@@ -21,7 +23,7 @@ export interface SocketOptions {
   readonly warmup: number;
 }
 
-export const SOCKET_DEFAULTS: SocketOptions = { envelopes: 20_000, window: 64, rate: 1000, rateDurationS: 10, warmup: 3000 };
+export const SOCKET_DEFAULTS: SocketOptions = { diagnostics: true, envelopes: 20_000, window: 64, rate: 1000, rateDurationS: 10, warmup: 3000 };
 
 const summarise = (run: EnvelopeRun, cpuS: number) => ({
   sent: run.sent,
@@ -50,13 +52,13 @@ export async function runSocket(options: SocketOptions, log: (line: string) => v
     const pidOf = (connection: number) => (connection === LSSLACK ? lsslack.pid : bareProc.pid);
     const ackedBefore = (await lsslack.status()).counters.events_acked;
 
-    const measure = async (label: string, connection: number, run: () => Promise<EnvelopeRun>) => {
+    const measure = async (label: string, connection: number, run: () => Promise<EnvelopeRun>, drain = true) => {
       if (slack.socketConnections !== 2) throw new Error(`expected 2 Socket Mode connections, have ${slack.socketConnections}`);
       const cpu0 = processCpuSeconds(pidOf(connection));
       const result = await run();
       const figures = summarise(result, processCpuSeconds(pidOf(connection)) - cpu0);
       let drainS: number | undefined;
-      if (connection === LSSLACK) {
+      if (connection === LSSLACK && drain) {
         const t = performance.now();
         await lsslack.drained(600_000);
         drainS = (performance.now() - t) / 1000;
@@ -80,6 +82,18 @@ export async function runSocket(options: SocketOptions, log: (line: string) => v
 
     await waitUntil(async () => (await lsslack.status()).queue.waiting === 0, 'lsslack to finish', 60_000);
     const status = await lsslack.status();
+
+    // Diagnostic, not a target measure: lsslack with the Lightstep simulator stalled, so its worker
+    // pool holds a few jobs and runs nothing: the ack path alone (journal + fdatasync included).
+    let stalled: { windowed: ReturnType<typeof summarise>; rate: ReturnType<typeof summarise> } | undefined;
+    if (options.diagnostics === true) {
+      log('socket: diagnostic, lsslack with the backend stalled (ack path only)');
+      sims.lightstep.stall(true);
+      const windowed = await measure('lsslack, stalled', LSSLACK, () => sendWindowed(slack, options.envelopes, options.window, { connection: LSSLACK }), false);
+      const rate = await measure('lsslack @ rate, stalled', LSSLACK, () => sendAtRate(slack, options.rate, options.rateDurationS, { connection: LSSLACK }), false);
+      stalled = { windowed, rate };
+      sims.lightstep.stall(false);
+    }
     const bareMean = (bareBefore.perSecond + bareAfter.perSecond) / 2;
     const ratio = lsslackRun.perSecond / bareMean;
     const B = '2 Socket Mode';
@@ -90,6 +104,13 @@ export async function runSocket(options: SocketOptions, log: (line: string) => v
       { bench: B, measure: `bare @ ${fmtInt(options.rate)}/s: ack p50 / p99`, value: `${fmtMs(bareRate.ackLatencyMs.p50)} / ${fmtMs(bareRate.ackLatencyMs.p99)}` },
       { bench: B, measure: `lsslack @ ${fmtInt(options.rate)}/s: ack p50 / p99`, value: `${fmtMs(lsslackRate.ackLatencyMs.p50)} / ${fmtMs(lsslackRate.ackLatencyMs.p99)}`, target: 'p99 < 5 ms', met: lsslackRate.ackLatencyMs.p99 < 5 },
     ];
+    if (stalled !== undefined) {
+      rows.push({
+        bench: B,
+        measure: 'diagnostic: lsslack with the backend stalled (ack path only): envelopes/s · vs bare · ack p99 @ rate',
+        value: `${fmtInt(stalled.windowed.perSecond)} · ${fmtRatio(stalled.windowed.perSecond / bareMean)} · ${fmtMs(stalled.rate.ackLatencyMs.p99)}`,
+      });
+    }
     return {
       name: 'socket',
       rows,
@@ -97,6 +118,7 @@ export async function runSocket(options: SocketOptions, log: (line: string) => v
         options,
         windowed: { bareBefore, lsslack: lsslackRun, bareAfter, lsslackOverBare: round(ratio, 3) },
         fixedRate: { bare: bareRate, lsslack: lsslackRate },
+        ...(stalled === undefined ? {} : { diagnosticAckPathOnly: stalled }),
         pipeline: { eventsAcked: status.counters.events_acked - ackedBefore, outcomes: status.outcomes, failedByCode: status.failedByCode },
       }),
       notes: [

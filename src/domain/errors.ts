@@ -20,6 +20,9 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'not_found'
   | 'forbidden'
+  | 'daemon_not_ready'
+  | 'daemon_unreachable'
+  | 'checks_failed'
   | 'internal';
 
 export class LsslackError extends Error {

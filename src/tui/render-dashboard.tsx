@@ -51,6 +51,9 @@ export function renderDashboard(options: RenderDashboardOptions): DashboardHandl
     stdout,
     stdin: options.stdin ?? process.stdin,
     exitOnCtrlC: true,
+    // Snapshots arrive once a second and on every job; a few frames a second show all of it
+    // without taking the event loop of a busy daemon (`start --dashboard` draws in-process).
+    maxFps: 5,
   });
   // Restore first, then report how it ended (a component error rejects, after the screen is back).
   const exited = (async () => {

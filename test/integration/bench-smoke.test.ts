@@ -35,7 +35,7 @@ function wellFormed(result: BenchResult): void {
 
 describe('bench/ smoke runs (tiny sizes, no performance asserts)', { timeout: 180_000 }, () => {
   it('http-ingress: lsslack, Bolt and bare node:http under autocannon, then a fixed rate', async () => {
-    const r = await runHttpIngress({ durationS: 1, connections: 4, rounds: 1, warmupS: 0, fixedRate: 50, fixedConnections: 2, fixedDurationS: 1 });
+    const r = await runHttpIngress({ diagnostics: true, durationS: 1, connections: 4, rounds: 1, warmupS: 0, fixedRate: 50, fixedConnections: 2, fixedDurationS: 1 });
     wellFormed(r);
     for (const who of ['lsslack', 'bolt', 'bare']) {
       figure(r, `summary.${who}.reqPerSec`);
@@ -52,7 +52,7 @@ describe('bench/ smoke runs (tiny sizes, no performance asserts)', { timeout: 18
   });
 
   it('socket: lsslack and a bare SocketModeClient, windowed and at a fixed rate', async () => {
-    const r = await runSocket({ envelopes: 100, window: 16, rate: 100, rateDurationS: 1, warmup: 0 });
+    const r = await runSocket({ diagnostics: true, envelopes: 100, window: 16, rate: 100, rateDurationS: 1, warmup: 0 });
     wellFormed(r);
     figure(r, 'windowed.bareBefore.perSecond');
     figure(r, 'windowed.lsslack.perSecond');
@@ -68,7 +68,7 @@ describe('bench/ smoke runs (tiny sizes, no performance asserts)', { timeout: 18
     const sizes = r.figures.sizes as Array<{ spans: number }>;
     assert.deepEqual(sizes.map((s) => s.spans), [100, 1000]);
     for (const i of [0, 1]) {
-      for (const step of ['jsonParse', 'decode', 'analyse', 'total']) figure(r, `sizes.${i}.median.${step}`);
+      for (const step of ['jsonParse', 'decode', 'analyse', 'core', 'total']) figure(r, `sizes.${i}.median.${step}`);
       figure(r, `sizes.${i}.median.render`, true);
     }
   });

@@ -161,8 +161,10 @@ describe('lsslack start as a real process', () => {
     const counts = new Map<string, number>();
     for (const c of slack.unfurls().filter((x) => x.args.channel === 'CBURST')) counts.set(String(c.args.ts), (counts.get(String(c.args.ts)) ?? 0) + 1);
     const twice = [...counts.values()].filter((n) => n > 1).length;
-    // Only jobs in flight at the kill may be posted twice (at most the worker pool's size).
-    assert.ok(twice <= 8, `${twice} events posted twice`);
+    // Only jobs in flight at the kill may be posted twice: the 8 running, plus those posted whose
+    // completion record was still in the journal's current fsync batch (done is recorded after the
+    // post, in group-committed batches). Bounded, and far below the 1,000 sent.
+    assert.ok(twice <= 40, `${twice} events posted twice`);
     assert.ok(missingAtKill > 0 || acked.size === total, 'the kill left acknowledged work to replay');
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0);
@@ -191,8 +193,10 @@ describe('lsslack start as a real process', () => {
     lightstep.stall(true);
     const again = await startChildDaemon(env);
     await slack.waitForSocketConnections(1, 10_000);
+    const fetches = lightstep.storedTraceRequestCount();
     await slack.sendEvent(linkSharedEvent({ teamId: TEAM, userId: USER, channel: 'CTERM', messageTs: '1750000100.000002', urls: [traceUrl()] }));
-    await settle(300);
+    // The job is running (stuck on the stalled backend) before the first signal.
+    await waitFor(() => lightstep.storedTraceRequestCount() > fetches, 'the job to reach Lightstep');
     again.child.kill('SIGTERM');
     await settle(200);
     again.child.kill('SIGTERM');

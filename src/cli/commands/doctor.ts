@@ -21,7 +21,7 @@ export function registerDoctor(program: Command): void {
       const { results, secrets } = await runDoctor({ config: opts.config, env });
       process.stdout.write(redact(renderChecklist(results), secrets));
       const failed = results.filter((r) => r.status === 'fail').length;
-      if (failed > 0) throw new LsslackError('internal', `doctor: ${failed} check${failed === 1 ? '' : 's'} failed (✗ above, each with a fix).`);
+      if (failed > 0) throw new LsslackError('checks_failed', `doctor: ${failed} check${failed === 1 ? '' : 's'} failed (✗ above, each with a fix).`);
     });
 }
 

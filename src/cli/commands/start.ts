@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { createDaemon } from '../../app/daemon.js';
+import { scrubSecrets } from '../../adapters/slack/slack-logger.js';
 import { readEnv } from '../../config/read-env.js';
 import type { SettingKey } from '../../config/settings.js';
 import type { DashboardHandle } from '../../tui/render-dashboard.js';
@@ -68,6 +69,11 @@ export function registerStart(program: Command): void {
         process.removeAllListeners(signal);
         process.on(signal, onSignal);
       }
+      // The Slack SDK reconnects with promises nobody awaits (e.g. apps.connections.open failing
+      // while Slack is unreachable during a stop). A daemon must not die of that: log and carry on.
+      process.on('unhandledRejection', (reason) => {
+        log.error({ err: scrubSecrets(reason instanceof Error ? reason.message : String(reason)) }, 'unhandled rejection inside a library; continuing');
+      });
       let httpUrl: string;
       try {
         ({ httpUrl } = await daemon.start());

@@ -71,15 +71,14 @@ export async function printStatus(target: Target, options: { json: boolean; out:
     const { snapshot } = result;
     options.out(options.json ? JSON.stringify(snapshot, null, 2) : formatStatusSummary(snapshot, target.url));
     if (!snapshot.ready) {
-      const store = snapshot.notReadyReasons.some((r) => r.startsWith('store'));
-      throw new LsslackError(store ? 'store_unavailable' : 'slack_unavailable', `the daemon at ${target.url} is not ready: ${snapshot.notReadyReasons.join('; ')}`);
+      throw new LsslackError('daemon_not_ready', `the daemon at ${target.url} is not ready: ${snapshot.notReadyReasons.join('; ')}`);
     }
     return;
   }
   const message = unreachableMessage(target, result);
   if (options.json) options.out(JSON.stringify({ reachable: result.kind !== 'unreachable', url: target.url, error: result.kind, message: result.message }, null, 2));
-  // Exit 2 like a configuration problem: the fix is starting the daemon or pointing at it.
-  throw new LsslackError('config_invalid', message);
+  // Exit 2: the fix is starting the daemon or pointing at it (exit-codes.ts).
+  throw new LsslackError('daemon_unreachable', message);
 }
 
 function unreachableMessage(target: Target, result: Exclude<Awaited<ReturnType<typeof fetchStatus>>, { kind: 'ok' }>): string {
