@@ -6,6 +6,7 @@ import { linkSharedEvent } from '../../src/simulators/slack/index.js';
 import { startHttpStack } from '../helpers/http-stack.js';
 import { chunk, nowSeconds, rawExchange, requestHead, signature, signingHeaders } from '../helpers/raw-http.js';
 import { settle, TEAM, traceUrl, USER, waitFor, type Stack } from '../helpers/stack.js';
+import { prng } from '../helpers/prng.js';
 
 /**
  * Hostile input against POST /slack/events: ≥ 10,000 generated requests from a seeded PRNG
@@ -23,17 +24,6 @@ const SECRET = 'fuzz-signing-secret-0c9d7e';
 const MiB = 1024 * 1024;
 const LEGIT_CHANNEL = 'CFUZZLEGIT';
 
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Header = [string, string];
 

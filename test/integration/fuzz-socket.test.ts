@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { linkSharedEvent } from '../../src/simulators/slack/index.js';
 import { deliver, settle, startStack, TEAM, traceUrl, USER, waitFor, type Stack } from '../helpers/stack.js';
+import { prng } from '../helpers/prng.js';
 
 /**
  * Malformed Socket Mode frames (seeded: FUZZ_SEED=… reproduces a run), interleaved with
@@ -17,16 +18,6 @@ const LEGIT_EVENTS = 20;
 const LEGIT_CHANNEL = 'CSOCKFUZZ';
 const MiB = 1024 * 1024;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Names the SDK's SocketModeClient emits itself (its EventEmitter is shared with envelope types). */
 /** Inner event types that are Object.prototype members: a handler table lookup must not find them. */

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { linkSharedEvent } from '../../src/simulators/slack/index.js';
 import { startStack, traceUrl, waitFor, type Stack } from '../helpers/stack.js';
 import { hasScript, spawnInPty, stripAnsi as plain, within } from '../helpers/terminal.js';
+import { simulatorEnv } from '../../src/cli/simulator-env.js';
 
 const ENTRY = path.resolve('src/cli/run.ts');
 
@@ -29,17 +30,7 @@ describe('lsslack start --dashboard', { skip: hasScript ? false : 'util-linux `s
       HOME: home,
       LSSLACK_CONFIG_DIR: path.join(home, 'cfg'),
       TERM: 'xterm-256color',
-      SLACK_APP_TOKEN: slack.appToken,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_CLIENT_ID: slack.clientId,
-      SLACK_CLIENT_SECRET: slack.clientSecret,
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_AUTHORIZE_URL: slack.authorizeUrl,
-      LIGHTSTEP_API_URL: lightstep.url,
-      LIGHTSTEP_ORG: lightstep.org,
-      LIGHTSTEP_API_KEY: lightstep.apiKey,
-      LSSLACK_PORT: '0',
-      LSSLACK_DATA_DIR: stack.dataDir,
+      ...simulatorEnv({ slack, lightstep }, stack.dataDir),
       LSSLACK_ADMIN_TOKEN: 'the-admin-token-of-this-daemon',
     };
     const pty = spawnInPty([process.execPath, '--import', 'tsx', ENTRY, 'start', '--dashboard'], { env, columns: 90, rows: 26 });
