@@ -5,6 +5,7 @@
  * the daemon's peak RSS (VmHWM of the child process running `lsslack start`).
  */
 import { sendWindowed } from './lib/envelopes.js';
+import { processCpuSeconds } from './lib/machine.js';
 import type { BenchResult, Row } from './lib/report.js';
 import { startDaemonChild, startSimulators, type DaemonChild, type Simulators } from './lib/stack.js';
 import { fmtInt, round, sleep, waitUntil } from './lib/stats.js';
@@ -63,6 +64,8 @@ async function measureThroughput(options: PoolOptions, log: (line: string) => vo
     const before = previews(sims).length;
     const okBefore = sims.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok).length;
     const startWall = Date.now();
+    const cpu0 = processCpuSeconds(daemon.pid);
+    const sims0 = process.cpuUsage();
     const t0 = performance.now();
     const intake = await sendWindowed(sims.slack, options.jobs, 64);
     const intakeS = (performance.now() - t0) / 1000;
@@ -72,6 +75,8 @@ async function measureThroughput(options: PoolOptions, log: (line: string) => vo
     const first = posted[0]!.at;
     const last = posted[posted.length - 1]!.at;
     const overallS = (last - startWall) / 1000;
+    const daemonCpuS = processCpuSeconds(daemon.pid) - cpu0;
+    const simsCpu = process.cpuUsage(sims0);
     const status = await daemon.status();
     const result = {
       unfurls: posted.length,
@@ -81,10 +86,14 @@ async function measureThroughput(options: PoolOptions, log: (line: string) => vo
       overallPerSecond: posted.length / overallS,
       steadyPerSecond: (posted.length - 1) / ((last - first) / 1000),
       lightstepRequests: sims.lightstep.storedTraceRequestCount(),
+      /** Daemon process CPU per unfurl (µs) and as a share of one core over the run. */
+      daemonCpuUsPerUnfurl: (daemonCpuS * 1e6) / posted.length,
+      daemonCpuCores: daemonCpuS / overallS,
+      simulatorCpuUsPerUnfurl: ((simsCpu.user + simsCpu.system) / posted.length),
       failedByCode: status.failedByCode,
       jobLatencyMs: status.latencyMs,
     };
-    log(`  ${posted.length} unfurls in ${overallS.toFixed(2)} s = ${fmtInt(result.overallPerSecond)}/s (steady ${fmtInt(result.steadyPerSecond)}/s); intake ${intakeS.toFixed(2)} s`);
+    log(`  ${posted.length} unfurls in ${overallS.toFixed(2)} s = ${fmtInt(result.overallPerSecond)}/s (steady ${fmtInt(result.steadyPerSecond)}/s); intake ${intakeS.toFixed(2)} s; daemon CPU ${fmtInt(result.daemonCpuUsPerUnfurl)} µs per unfurl (${result.daemonCpuCores.toFixed(2)} cores)`);
     return result;
   } finally {
     await daemon?.stop();

@@ -9,6 +9,7 @@
  *
  *   --out FILE    where the JSON goes (default bench/results/latest.json for the suite, bench/results/NAME.json alone)
  *   --readme      also write the table and the machine into README.md (## Benchmarks)
+ *   --no-diagnostics  skip the extra "backend stalled" runs of http-ingress and socket (ack path alone)
  *   --in-process  run the whole suite in this process (by default each benchmark gets a fresh process,
  *                 so one benchmark's heap and simulators cannot slow the next)
  */
@@ -51,6 +52,7 @@ const { values, positionals } = parseArgs({
     out: { type: 'string' },
     readme: { type: 'boolean' },
     'in-process': { type: 'boolean' },
+    'no-diagnostics': { type: 'boolean' },
     child: { type: 'boolean' },
   },
 });
@@ -75,6 +77,7 @@ async function runOne(name: Name): Promise<BenchResult> {
     case 'http-ingress':
       return runHttpIngress(
         {
+          diagnostics: values['no-diagnostics'] !== true,
           durationS: num('duration', HTTP_DEFAULTS.durationS),
           connections: num('connections', HTTP_DEFAULTS.connections),
           rounds: num('rounds', HTTP_DEFAULTS.rounds),
@@ -88,6 +91,7 @@ async function runOne(name: Name): Promise<BenchResult> {
     case 'socket':
       return runSocket(
         {
+          diagnostics: values['no-diagnostics'] !== true,
           envelopes: num('envelopes', SOCKET_DEFAULTS.envelopes),
           window: num('window', SOCKET_DEFAULTS.window),
           rate: num('rate', SOCKET_DEFAULTS.rate),
@@ -172,7 +176,9 @@ async function writeReadme(tableText: string, m: MachineInfo): Promise<void> {
   const section = [
     '## Benchmarks',
     '',
-    `\`npm run bench\` runs the five benchmarks of \`bench/\` (each alone: \`node --import tsx bench/run.ts http-ingress --duration 10\`, \`analysis --sizes 1000,10000\`, \`socket --envelopes 20000\`, \`pool --jobs 5000\`, \`e2e --events 500\`), prints this table and writes every figure to \`bench/results/latest.json\`. Ratios measured side by side in one run mean more than absolute numbers on a shared machine.`,
+    `\`npm run bench\` runs the five benchmarks of \`bench/\` (each alone: \`node --import tsx bench/run.ts http-ingress --duration 10\`, \`analysis --sizes 1000,10000\`, \`socket --envelopes 20000\`, \`pool --jobs 5000\`, \`e2e --events 500\`), each in a fresh process, prints this table and writes every figure to \`bench/results/latest.json\`. Ratios measured side by side in one run mean more than absolute numbers on a shared machine.`,
+    '',
+    'lsslack runs as `lsslack start` in a child process against the Slack and Lightstep simulators, with the whole pipeline: every accepted event is journalled (fdatasync) before its ack and then unfurled. Peers (Bolt 5.1 HTTPReceiver, a bare `node:http` server, a bare `SocketModeClient`) get the same load, interleaved. Rows marked *diagnostic* repeat lsslack\'s run with the Lightstep simulator stalled, so its workers run nothing: the ack path alone. Not part of `npm test`; `test/integration/bench-smoke.test.ts` runs each benchmark at a tiny size.',
     '',
     `Latest run: ${machineLine(m)}.`,
     '',

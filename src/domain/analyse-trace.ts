@@ -178,30 +178,31 @@ function topContributors(
   durationUs: number,
 ): CriticalContributor[] {
   const { spans } = index;
-  const total = new Float64Array(spans.length);
-  const touched: number[] = [];
+  // Keyed by span index, in first-seen order. Sized by the path, not the trace: a per-span
+  // Float64Array here cost 8 bytes × n of fresh, zeroed memory per analysis for a path that is
+  // usually a few dozen sections (bench/analysis: allocation and page faults dominate large traces).
+  const total = new Map<number, number>();
   for (let s = 0; s < path.length; s++) {
     const section = path[s]!;
     const i = owners[s]!;
-    if (total[i] === 0) touched.push(i);
-    total[i]! += section.endUs - section.startUs;
+    total.set(i, (total.get(i) ?? 0) + (section.endUs - section.startUs));
   }
   // Partial selection: a full sort of a million-entry path to keep five rows would be wasted work.
   const top: number[] = [];
-  for (const i of touched) insertTop(top, i, total);
+  for (const i of total.keys()) insertTop(top, i, total);
   return top.map((i) => {
     const span = spanAt(spans, i);
-    const criticalUs = total[i]!;
+    const criticalUs = total.get(i)!;
     return { spanId: span.spanId, service: span.service, name: span.name, criticalUs, share: ratio(criticalUs, durationUs) };
   });
 }
 
 /** Inserts `i` into the descending `top` list when it beats the current last entry (ties: first seen). */
-function insertTop(top: number[], i: number, total: Float64Array): void {
-  const value = total[i]!;
-  if (top.length === TOP_CONTRIBUTORS && value <= total[top[top.length - 1]!]!) return;
+function insertTop(top: number[], i: number, total: ReadonlyMap<number, number>): void {
+  const value = total.get(i)!;
+  if (top.length === TOP_CONTRIBUTORS && value <= total.get(top[top.length - 1]!)!) return;
   let at = top.length;
-  while (at > 0 && total[top[at - 1]!]! < value) at--;
+  while (at > 0 && total.get(top[at - 1]!)! < value) at--;
   top.splice(at, 0, i);
   if (top.length > TOP_CONTRIBUTORS) top.pop();
 }
