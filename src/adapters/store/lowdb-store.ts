@@ -64,10 +64,17 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     for (const key of ['links', 'pending', 'states', 'used'] as const) db.data[key] ??= [];
   };
 
-  /** Re-read the file if someone else changed it since we last looked. */
+  /**
+   * Re-read the file if someone else changed it since we last looked. The look (a stat) is skipped
+   * for 100 ms after the previous one: two thread-pool round trips per unfurl were a measurable
+   * share of a job's cost (bench/), and a CLI change still shows up within a tenth of a second.
+   */
+  let lookedAt = -Infinity;
   const fresh = async (): Promise<StoreData> => {
     if (closed) throw new LsslackError('store_unavailable', 'The store is closed.');
+    if (performance.now() - lookedAt < 100) return db.data;
     const current = await signatureOf();
+    lookedAt = performance.now();
     if (current !== signature) {
       await load();
       signature = current;

@@ -6,7 +6,8 @@ import { fail, pass, type CheckResult } from './check.js';
 const NAME = 'data directory';
 
 /** Files in the data dir that hold secrets or private data: store (encrypted tokens, mappings) and key. */
-export const PRIVATE_FILES = ['store.json', 'secret.key'] as const;
+// The journal holds message ids and links of pending work: private like the store.
+export const PRIVATE_FILES = ['store.json', 'secret.key', 'journal.log'] as const;
 
 const octal = (mode: number) => (mode & 0o777).toString(8).padStart(4, '0');
 
