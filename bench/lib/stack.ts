@@ -17,6 +17,7 @@ import { processMemory } from './machine.js';
 import { ROOT_DIR, stopChild } from './proc.js';
 import { BENCH_PROJECT, BENCH_TEAM, BENCH_USER, idSource, linkSharedBody, signBody } from './slack-events.js';
 import { sleep, waitUntil } from './stats.js';
+import { simulatorEnv } from '../../src/cli/simulator-env.js';
 
 export interface Simulators {
   readonly slack: SlackSimulator;
@@ -74,17 +75,7 @@ export async function startDaemonChild(sims: Simulators, options: DaemonOptions)
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: dataDir,
-    SLACK_APP_TOKEN: slack.appToken,
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_CLIENT_ID: slack.clientId,
-    SLACK_CLIENT_SECRET: slack.clientSecret,
-    SLACK_API_URL: slack.apiUrl,
-    SLACK_AUTHORIZE_URL: slack.authorizeUrl,
-    LIGHTSTEP_API_URL: lightstep.url,
-    LIGHTSTEP_ORG: lightstep.org,
-    LIGHTSTEP_API_KEY: lightstep.apiKey,
-    LSSLACK_PORT: '0',
-    LSSLACK_DATA_DIR: dataDir,
+    ...simulatorEnv({ slack, lightstep }, dataDir),
     LSSLACK_CONFIG_DIR: path.join(dataDir, 'config'),
     // Production's default level: one JSON line per job, written to a file as a service would.
     LSSLACK_LOG_LEVEL: 'info',

@@ -1,11 +1,2 @@
-/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1), so fuzz runs reproduce. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seedable PRNG the fuzz tests use (the simulators' mulberry32), so failures reproduce from the seed. */
+export { mulberry32 as prng } from '../../src/simulators/lightstep/generate-trace.js';

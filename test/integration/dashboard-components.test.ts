@@ -13,6 +13,7 @@ import { linkSharedEvent } from '../../src/simulators/slack/index.js';
 import type { DashboardView } from '../../src/tui/dashboard-view.js';
 import type { StreamState } from '../../src/tui/status-stream-client.js';
 import { deliver, startStack, settle, traceUrl, waitFor, type Stack } from '../helpers/stack.js';
+import { within } from '../helpers/terminal.js';
 
 const { createElement } = await import('react');
 const { render } = await import('ink-testing-library');
@@ -82,18 +83,6 @@ class FakeKeyboard extends EventEmitter {
   unref() {}
 }
 
-/** `promise`, or a failure after `ms` (the timer is cleared either way, so no handle is left). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -20,30 +20,23 @@ export function createPrometheusMetrics(snapshot: () => Promise<StatusSnapshot>)
   collectDefaultMetrics({ register: registry, prefix: 'lsslack_' });
   let current: StatusSnapshot | undefined;
 
-  const counterFrom = (name: string, help: string, labelNames: string[], read: (s: StatusSnapshot) => Array<[Record<string, string>, number]>) =>
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        if (current === undefined) return;
-        this.reset();
-        for (const [labels, value] of read(current)) this.inc(labels, value);
-      },
-    });
-  const gaugeFrom = (name: string, help: string, labelNames: string[], read: (s: StatusSnapshot) => Array<[Record<string, string>, number]>) =>
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        if (current === undefined) return;
-        this.reset();
-        for (const [labels, value] of read(current)) this.set(labels, value);
-      },
-    });
+  type Read = (s: StatusSnapshot) => Array<[Record<string, string>, number]>;
+  /** Both kinds are refilled from the snapshot at scrape time: reset, then set each labelled value. */
+  const fromSnapshot = <M extends Counter | Gauge>(metric: new (c: { name: string; help: string; labelNames: string[]; registers: Registry[]; collect(this: M): void }) => M, set: (m: M, labels: Record<string, string>, value: number) => void) =>
+    (name: string, help: string, labelNames: string[], read: Read) =>
+      new metric({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect(this: M) {
+          if (current === undefined) return;
+          this.reset();
+          for (const [labels, value] of read(current)) set(this, labels, value);
+        },
+      });
+  const counterFrom = fromSnapshot<Counter>(Counter, (m, labels, value) => m.inc(labels, value));
+  const gaugeFrom = fromSnapshot<Gauge>(Gauge, (m, labels, value) => m.set(labels, value));
 
   counterFrom('lsslack_events_total', 'Slack events by what happened to them', ['result'], (s) => [
     [{ result: 'received' }, s.counters.events_received],

@@ -51,8 +51,8 @@ export interface GenerateTraceOptions {
 /** 2024-11-14T22:13:20Z: fixed so that generated traces are byte-for-byte reproducible. */
 const DEFAULT_START_MICROS = 1_731_622_400_000_000;
 
-/** mulberry32: tiny, fast, good-enough 32-bit PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
+/** mulberry32: tiny, fast, good-enough 32-bit PRNG; returns floats in [0, 1). Tests' fuzzers use it too. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
