@@ -214,7 +214,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     routes.push(healthRoutes(readiness), running.status.handler, running.oauth);
     if (config.mode === 'http') {
       if (config.slack.signingSecret === undefined) throw new LsslackError('config_invalid', 'HTTP mode needs SLACK_SIGNING_SECRET.');
-      routes.push(eventsRoute({ signingSecret: config.slack.signingSecret, dispatcher, log, now, accepting: () => !stopping, onRejected: () => counters.inc('events_ignored') }));
+      routes.push(eventsRoute({ signingSecret: config.slack.signingSecret, dispatcher, log, now, accepting: () => !stopping }));
     }
     const address = await http.start();
     const httpUrl = `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;

@@ -113,9 +113,10 @@ describe('lsslack dashboard and lsslack status, as child processes', () => {
     // Hold a job so the daemon stays up, draining, while the CLI asks.
     stack.lightstep.stall(true);
     await deliver(stack.slack, linkSharedEvent({ channel: 'C0DRAIN', urls: [traceUrl()] }));
+    // A hang guard, not a timing assert: the job only has to start at all.
     const started = Date.now();
     while ((await stack.daemon.status()).queue.running === 0) {
-      assert.ok(Date.now() - started < 5000, 'the job started');
+      assert.ok(Date.now() - started < 30_000, 'the held job never started');
       await settle(20);
     }
     const stopping = stack.daemon.stop();

@@ -16,7 +16,6 @@ export interface EventsRouteOptions {
   readonly bodyTimeoutMs?: number;
   /** Whether events are accepted at all (false while shutting down: Slack then retries elsewhere). */
   readonly accepting?: () => boolean;
-  readonly onRejected?: (code: ErrorCode) => void;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -97,7 +96,6 @@ export function eventsRoute(options: EventsRouteOptions): Handler {
   function reject(res: ServerResponse, error: unknown, requestId: string): void {
     const e = error instanceof LsslackError ? error : new LsslackError('internal', (error as Error).message);
     const status = e.code === 'request_malformed' && e.detail === 'timeout' ? 408 : (STATUS[e.code] ?? 500);
-    options.onRejected?.(e.code);
     // Only the reason and the request id: never headers or body.
     log.warn({ requestId, code: e.code, reason: e.message }, 'event request rejected');
     if (res.headersSent) {
