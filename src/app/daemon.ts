@@ -6,12 +6,11 @@ import { createHttpServer } from '../adapters/http/http-server.js';
 import type { Handler } from '../adapters/http/handler.js';
 import { createIdentityDirectory } from '../adapters/identity/identity-directory.js';
 import { createLinkPrompter } from '../adapters/identity/link-prompter.js';
-import { createLightstepClient } from '../adapters/lightstep/trace-client.js';
 import { eventsRoute } from '../adapters/slack/events-route.js';
 import { oauthRoutes } from '../adapters/slack/oauth-routes.js';
 import { createTokenRefresher } from '../adapters/slack/token-refresher.js';
 import { createSocketReceiver, type SocketReceiver } from '../adapters/slack/socket-receiver.js';
-import { createUnfurlPoster } from '../adapters/slack/unfurl-poster.js';
+import { createPreviewThreads, THREAD_EXITED } from '../adapters/threads/preview-threads.js';
 import type { ClaimingJournal, JobJournal } from '../pipeline/job-journal.js';
 import { openPersistence } from './open-persistence.js';
 import { startClaimLoop } from './claim-loop.js';
@@ -51,6 +50,13 @@ export interface Daemon {
   /** The same snapshot /status serves. */
   status(): Promise<StatusSnapshot>;
 }
+
+/**
+ * How much lower than the daemon the preview threads run (nice). Acks have a deadline (Slack
+ * disables apps that miss it); a preview a few hundred ms late does not. Under a burst the
+ * kernel runs the acking thread first and previews catch up from the journal-backed queue.
+ */
+const PREVIEW_THREAD_NICE = 10;
 
 /** What start() builds; kept together so stop() can take it apart in order. */
 interface Running {
@@ -111,9 +117,18 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const { store, journal, recorder } = persistence;
     const closers: Array<() => Promise<unknown>> = [() => persistence.close()];
     const keyring = createKeyring(await loadMasterKey(config.dataDir, config.secretKey));
-    const traces = createLightstepClient({ apiUrl: config.lightstep.apiUrl, org, apiKey, log, onRetry: () => counters.inc('lightstep_retries') });
-    closers.unshift(() => traces.close());
-    const poster = createUnfurlPoster({ botToken, apiUrl: config.slack.apiUrl, log, now, onRateLimited: () => counters.inc('slack_429') });
+    // Fetch → analyse → render → post run on their own threads: this one only acks, records and decides.
+    const publisher = createPreviewThreads({
+      threads: config.threads,
+      settings: { lightstep: { apiUrl: config.lightstep.apiUrl, org, apiKey }, slack: { botToken, apiUrl: config.slack.apiUrl }, nice: PREVIEW_THREAD_NICE },
+      log,
+      onCount: (name) => counters.inc(name),
+    });
+    await publisher.start().catch(async (error: unknown) => {
+      await persistence.close();
+      throw error;
+    });
+    closers.unshift(() => publisher.stop());
     const refresh = createTokenRefresher({ apiUrl: config.slack.apiUrl, clientId, clientSecret, log });
     const identities = createIdentityDirectory({ store, keyring, log, now, refresh, onDropped: () => counters.inc('links_dropped') });
     const prompter = createLinkPrompter({ publicUrl: () => publicUrl, keyring, store, now });
@@ -123,14 +138,19 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const work = async (job: UnfurlJob) =>
       (uninstalledAt.get(job.teamId) ?? -1) >= job.receivedAt
         ? ({ kind: 'skipped', reason: 'workspace_uninstalled' } as const)
-        : runUnfurlJob(job, { allowedOrigins: config.lightstep.appOrigins, traces, identities, prompter, poster, links: identities });
+        : runUnfurlJob(job, { allowedOrigins: config.lightstep.appOrigins, identities, prompter, publisher, links: identities });
     const queue = createUnfurlQueue({
       concurrency: config.concurrency,
       now,
       work,
       // Slack's per-workspace 429: re-run after Retry-After without holding a worker meanwhile.
-      retryDelay: (error, attempt) =>
-        error instanceof LsslackError && error.code === 'slack_rate_limited' && attempt <= 5 ? Number(error.detail ?? 1000) + Math.random() * 250 : undefined,
+      retryDelay: (error, attempt) => {
+        if (!(error instanceof LsslackError)) return undefined;
+        if (error.code === 'slack_rate_limited' && attempt <= 5) return Number(error.detail ?? 1000) + Math.random() * 250;
+        // The thread running it died (most likely because of another job): one more try.
+        if (error.detail === THREAD_EXITED && attempt <= 1) return 0;
+        return undefined;
+      },
       onDone: (job, outcome, durationMs) => {
         journal.done(job.id);
         const record = jobs.record(job, outcome, durationMs);

@@ -21,6 +21,8 @@ export interface Config {
   readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
   readonly dataDir: string;
   readonly concurrency: number;
+  /** Preview threads (fetch → analyse → render → post), apart from the thread that acks. */
+  readonly threads: number;
   readonly logLevel: string;
   readonly secretKey?: string;
   readonly adminToken?: string;

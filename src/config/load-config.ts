@@ -203,6 +203,7 @@ function build(raw: Partial<Record<SettingKey, string>>, env: EnvSnapshot, sourc
     http: Object.freeze({ host, port, publicUrl: (raw['http.publicUrl'] ?? `http://${hostForUrl}:${port}`).replace(/\/+$/, '') }),
     dataDir: path.resolve(raw.dataDir ?? defaultDataDir(env)),
     concurrency: Number(raw.concurrency ?? 8),
+    threads: Number(raw.threads ?? 1),
     logLevel: raw.logLevel ?? 'info',
     secretKey: raw.secretKey,
     adminToken: raw.adminToken,

@@ -38,6 +38,7 @@ export type SettingKey =
   | 'http.publicUrl'
   | 'dataDir'
   | 'concurrency'
+  | 'threads'
   | 'logLevel'
   | 'secretKey'
   | 'adminToken'
@@ -64,7 +65,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'http.port', env: 'LSSLACK_PORT', kind: 'int', secret: false, fallback: '3000', min: 0, max: 65535, description: 'port of the built-in HTTP listener (0 = any free port)' },
   { key: 'http.publicUrl', env: 'LSSLACK_PUBLIC_URL', kind: 'url', secret: false, description: 'how browsers reach the listener (OAuth links); default http://HOST:PORT' },
   { key: 'dataDir', env: 'LSSLACK_DATA_DIR', kind: 'path', secret: false, description: 'where the store, key and journal live; default a per-user data directory' },
-  { key: 'concurrency', env: 'LSSLACK_CONCURRENCY', kind: 'int', secret: false, fallback: '8', min: 1, max: 1024, description: 'number of unfurl workers' },
+  { key: 'concurrency', env: 'LSSLACK_CONCURRENCY', kind: 'int', secret: false, fallback: '8', min: 1, max: 1024, description: 'how many unfurls run at once' },
+  { key: 'threads', env: 'LSSLACK_THREADS', kind: 'int', secret: false, fallback: '1', min: 1, max: 64, description: 'threads that fetch, analyse and post previews (the main thread only acks and records)' },
   { key: 'logLevel', env: 'LSSLACK_LOG_LEVEL', kind: 'level', secret: false, fallback: 'info', description: 'log level: fatal, error, warn, info, debug, trace or silent' },
   { key: 'secretKey', env: 'LSSLACK_SECRET_KEY', kind: 'string', secret: true, description: 'key that encrypts tokens and signs links (64 hex chars); generated into the data dir when unset', check: (v) => (/^[0-9a-fA-F]{64}$/.test(v) ? undefined : 'must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`') },
   { key: 'adminToken', env: 'LSSLACK_ADMIN_TOKEN', kind: 'string', secret: true, description: 'bearer token required by /status and /metrics (else loopback only)', check: (v) => (v.length >= 16 ? undefined : 'must be at least 16 characters') },

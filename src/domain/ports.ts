@@ -52,12 +52,37 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
+/** What the job asks of the heavy step: the trace behind a link, previewed in Slack with the sharer's token. */
+export interface PreviewRequest {
+  readonly teamId: string;
+  readonly target: UnfurlTarget;
+  /** The URL exactly as it arrived (the `unfurls` key must match it). */
+  readonly url: string;
+  readonly ref: TraceRef;
+  readonly userToken: string;
+}
+
+export interface PreviewResult {
+  /** Whether the trace was still stored (a "trace gone" preview is posted when it was not). */
+  readonly trace: { readonly kind: 'found'; readonly spanCount: number } | { readonly kind: 'not_found' };
+  readonly posted: PostResult;
+}
+
+/**
+ * Where the CPU-heavy part of a job runs (fetch → analyse → render → post) and where every
+ * chat.unfurl leaves from. The daemon runs it on its own threads, away from the thread that acks.
+ */
+export interface PreviewPublisher {
+  publishPreview(request: PreviewRequest): Promise<PreviewResult>;
+  /** Posts Slack's own auth prompt with the bot token. */
+  postAuthPrompt(teamId: string, target: UnfurlTarget, authUrl: string): Promise<void>;
+}
+
 export interface UnfurlJobPorts {
   readonly allowedOrigins: readonly string[];
-  readonly traces: TraceSource;
   readonly identities: IdentityDirectory;
   readonly prompter: AuthPrompter;
-  readonly poster: UnfurlPoster;
+  readonly publisher: PreviewPublisher;
   readonly links: LinkRevoker;
 }
 

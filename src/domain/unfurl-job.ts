@@ -1,8 +1,6 @@
-import { analyseTrace } from './analyse-trace.js';
 import { decideAccess } from './authorize.js';
 import { parseTraceUrl } from './parse-trace-url.js';
 import type { UnfurlJobPorts } from './ports.js';
-import { renderTraceGone, renderUnfurl } from './render-unfurl.js';
 import type { JobOutcome, TraceRef, UnfurlJob } from './types.js';
 
 /**
@@ -22,24 +20,19 @@ export async function runUnfurlJob(job: UnfurlJob, ports: UnfurlJobPorts): Promi
   // Not entitled: nothing is fetched and nothing leaves.
   if (access.kind === 'denied') return { kind: 'not_authorized', project: ref.project };
 
-  const fetched = await ports.traces.fetchTrace(ref);
-  const content =
-    fetched.kind === 'found'
-      ? renderUnfurl(analyseTrace(fetched.trace, { selectedSpanPrefix: ref.selectedSpanPrefix, seedSpanId: ref.seedSpanId }), ref)
-      : renderTraceGone(ref);
-  const posted = await ports.poster.postUnfurl(job.teamId, job.target, job.url, content, access.userToken);
+  const { trace, posted } = await ports.publisher.publishPreview({ teamId: job.teamId, target: job.target, url: job.url, ref, userToken: access.userToken });
   if (posted.kind === 'token_invalid') {
     // The user revoked us (or the token expired): forget the link and ask again.
     await ports.links.dropLink(job.teamId, job.userId, posted.error);
     return prompt(job, ref, ports, 'not_linked', true);
   }
-  return fetched.kind === 'found'
-    ? { kind: 'unfurled', project: ref.project, spanCount: fetched.trace.spans.length }
+  return trace.kind === 'found'
+    ? { kind: 'unfurled', project: ref.project, spanCount: trace.spanCount }
     : { kind: 'not_found', project: ref.project };
 }
 
 async function prompt(job: UnfurlJob, ref: TraceRef, ports: UnfurlJobPorts, reason: 'not_mapped' | 'not_linked', mapped: boolean): Promise<JobOutcome> {
   const authUrl = await ports.prompter.authUrlFor(job, mapped);
-  await ports.poster.postAuthPrompt(job.teamId, job.target, authUrl);
+  await ports.publisher.postAuthPrompt(job.teamId, job.target, authUrl);
   return { kind: 'prompted', project: ref.project, reason };
 }

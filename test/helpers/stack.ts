@@ -84,8 +84,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let httpUrl = '';
   let publicUrl = '';
   if (options.startDaemon !== false) {
-    ({ httpUrl, publicUrl } = await daemon.start());
-    if (config.mode === 'socket') await slack.waitForSocketConnections(1, 10_000);
+    try {
+      ({ httpUrl, publicUrl } = await daemon.start());
+      if (config.mode === 'socket') await slack.waitForSocketConnections(1, 10_000);
+    } catch (error) {
+      // A daemon that cannot start must not leave the simulators (or its threads) running.
+      await daemon.stop();
+      await slack.stop();
+      await lightstep.stop();
+      throw error;
+    }
   }
   const opened: Store[] = [];
   const stack: Stack = {

@@ -85,6 +85,7 @@ function effectiveRows(file?: string): Array<{ key: string; env: string; value: 
     'http.publicUrl': cfg.http.publicUrl,
     dataDir: cfg.dataDir,
     concurrency: String(cfg.concurrency),
+    threads: String(cfg.threads),
     logLevel: cfg.logLevel,
     secretKey: cfg.secretKey,
     adminToken: cfg.adminToken,
