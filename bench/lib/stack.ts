@@ -87,7 +87,8 @@ export async function startDaemonChild(sims: Simulators, options: DaemonOptions)
   const connectionsBefore = slack.socketConnections;
   // BENCH_DAEMON_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the daemon of any benchmark.
   const extraArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const child = spawn(process.execPath, [...extraArgs, ...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT_DIR, 'src/cli/run.ts'), 'start'], { cwd: ROOT_DIR, env, stdio: ['ignore', out, out] });
+  const entry = process.env.BENCH_FROM_DIST === '1' ? [path.join(ROOT_DIR, 'bin/lsslack.js')] : ['--import', 'tsx', path.join(ROOT_DIR, 'src/cli/run.ts')];
+  const child = spawn(process.execPath, [...extraArgs, ...(options.nodeArgs ?? []), ...entry, 'start'], { cwd: ROOT_DIR, env, stdio: ['ignore', out, out] });
   closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let httpUrl = '';

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -53,7 +54,10 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
       buffer = [];
       waiters = [];
       try {
-        await handle.write(lines.join(''));
+        // Appended synchronously: a write into the page cache takes microseconds, while a trip
+        // through libuv's threadpool (FileHandle.write) took 0.2 ms at the median and 3 ms at p99
+        // under load (bench/http-ingress), on every ack's path. Only the fdatasync waits off-thread.
+        writeSync(handle.fd, lines.join(''));
         // Only job records must be on disk before their event is acked. A batch of nothing but
         // `done` records is written without an fdatasync of its own (the next job batch's sync
         // covers it): otherwise every finished job cost an fsync that the next ack had to wait

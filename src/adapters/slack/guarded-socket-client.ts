@@ -15,6 +15,23 @@ export class GuardedSocketModeClient extends SocketModeClient {
   /** Called with a reason for every frame that could not be used. */
   onMalformedFrame: (reason: string) => void = () => undefined;
 
+  /**
+   * When set, well-formed `events_api` envelopes come here straight from the one JSON.parse of
+   * the frame, with an ack bound to their envelope_id, instead of being parsed a second time by
+   * the SDK and emitted three times (event type, `slack_event`). Every other frame (hello,
+   * disconnect, other envelope types) still goes through the SDK.
+   */
+  onEventsApi: ((envelope: EventsApiEnvelope) => void) | undefined;
+
+  /**
+   * What the SDK's own ack() does: `send(envelope_id)`. The method is `private` in the 3.1.0
+   * typings only (it is a plain method, and the version is pinned); every Socket Mode test
+   * fails if it ever stops acking.
+   */
+  private sendAck(envelopeId: string): Promise<void> {
+    return (this as unknown as { send(id: string, body?: Record<string, unknown>): Promise<void> }).send(envelopeId);
+  }
+
   protected override async onWebSocketMessage(data: string | ArrayBuffer, isBinary: boolean): Promise<void> {
     try {
       if (isBinary) return this.onMalformedFrame('binary frame');
@@ -34,12 +51,32 @@ export class GuardedSocketModeClient extends SocketModeClient {
         // Let the SDK build its ack() for it; the receiver acks so Slack does not redeliver garbage.
         return await super.onWebSocketMessage(JSON.stringify({ type: 'malformed_envelope', envelope_id: f.envelope_id, payload: {} }), false);
       }
+      if (f.type === 'events_api' && this.onEventsApi !== undefined && typeof f.envelope_id === 'string') {
+        const envelopeId = f.envelope_id;
+        this.onEventsApi({
+          envelopeId,
+          body: f.payload as Record<string, unknown>,
+          retryNum: typeof f.retry_attempt === 'number' ? f.retry_attempt : undefined,
+          retryReason: typeof f.retry_reason === 'string' && f.retry_reason !== '' ? f.retry_reason : undefined,
+          ack: () => this.sendAck(envelopeId),
+        });
+        return undefined;
+      }
       return await super.onWebSocketMessage(text, false);
     } catch (error) {
       this.onMalformedFrame(`frame handling failed: ${(error as Error).message}`);
       return undefined;
     }
   }
+}
+
+/** An events_api envelope, parsed once. */
+export interface EventsApiEnvelope {
+  readonly envelopeId: string;
+  readonly body: Record<string, unknown>;
+  readonly retryNum: number | undefined;
+  readonly retryReason: string | undefined;
+  readonly ack: () => Promise<void>;
 }
 
 /**

@@ -2,7 +2,7 @@ import { LsslackError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports.js';
 import type { Dispatcher } from '../../pipeline/dispatch.js';
 import type { ConnectionState, ConnectionTracker } from '../../pipeline/connection-state.js';
-import { GuardedSocketModeClient } from './guarded-socket-client.js';
+import { GuardedSocketModeClient, type EventsApiEnvelope } from './guarded-socket-client.js';
 import { slackLoggerFor } from './slack-logger.js';
 
 export interface SocketReceiverOptions {
@@ -62,25 +62,32 @@ export function createSocketReceiver(options: SocketReceiverOptions): SocketRece
     });
   });
 
+  // Frames other than events_api (the SDK's path): nothing to record, just ack.
   async function handle(args: SlackEventArgs): Promise<void> {
-    if (args.type !== 'events_api') {
-      // slash_commands / interactive are not used by lsslack; ack so Slack does not retry them.
-      if (args.type === 'malformed_envelope') options.onDropped?.('malformed envelope acknowledged');
-      await args.ack();
-      return;
-    }
+    if (args.type === 'events_api') return;
+    if (args.type === 'malformed_envelope') options.onDropped?.('malformed envelope acknowledged');
+    await args.ack();
+  }
+
+  client.onEventsApi = (envelope) => {
+    void handleEvent(envelope).catch((error: unknown) => {
+      log.error({ err: (error as Error).message, envelopeId: envelope.envelopeId }, 'event handling failed; not acknowledged');
+    });
+  };
+
+  async function handleEvent(envelope: EventsApiEnvelope): Promise<void> {
     const result = await options.dispatcher.dispatch({
       source: 'socket',
-      body: args.body,
-      retryNum: typeof args.retry_num === 'number' ? args.retry_num : undefined,
-      retryReason: typeof args.retry_reason === 'string' && args.retry_reason !== '' ? args.retry_reason : undefined,
+      body: envelope.body,
+      retryNum: envelope.retryNum,
+      retryReason: envelope.retryReason,
       receivedAt: Date.now(),
     });
     if (result.kind === 'rejected') {
-      log.warn({ envelopeId: args.envelope_id, reason: result.reason }, 'event not recorded; not acknowledged so Slack redelivers it');
+      log.warn({ envelopeId: envelope.envelopeId, reason: result.reason }, 'event not recorded; not acknowledged so Slack redelivers it');
       return;
     }
-    await args.ack();
+    await envelope.ack();
   }
 
   let started = false;
