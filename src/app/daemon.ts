@@ -23,6 +23,8 @@ import { runUnfurlJob } from '../domain/unfurl-job.js';
 import { createConnectionTracker } from '../pipeline/connection-state.js';
 import { createCounters, type Counters } from '../pipeline/counters.js';
 import { createDispatcher, type Dispatcher } from '../pipeline/dispatch.js';
+import { createIntakePressure } from '../pipeline/intake-pressure.js';
+import { createPreviewThrottle } from '../pipeline/preview-throttle.js';
 import { createLinkSharedHandler } from '../pipeline/handle-link-shared.js';
 import { createRevocationHandlers } from '../pipeline/handle-revocations.js';
 import { JobLog } from '../pipeline/job-log.js';
@@ -57,6 +59,17 @@ export interface Daemon {
  * kernel runs the acking thread first and previews catch up from the journal-backed queue.
  */
 const PREVIEW_THREAD_NICE = 10;
+
+/**
+ * A burst: this many events waiting for their durable record at once — thousands of events/s,
+ * where Slack's link_shared traffic is normally a few per second; it happens when Slack
+ * redelivers a backlog (after an outage or a reconnect), exactly when late acks cost most.
+ * Previews are held (see preview-throttle.ts) until intake stays below it for INTAKE_CALM_MS,
+ * and run one at a time once the oldest has waited PREVIEW_MAX_HOLD_MS.
+ */
+const INTAKE_BURST_EVENTS = 16;
+const INTAKE_CALM_MS = 250;
+const PREVIEW_MAX_HOLD_MS = 10_000;
 
 /** What start() builds; kept together so stop() can take it apart in order. */
 interface Running {
@@ -161,6 +174,9 @@ export function createDaemon(options: DaemonOptions): Daemon {
         );
       },
     });
+    const throttle = createPreviewThrottle({ queue, concurrency: config.concurrency, maxHoldMs: PREVIEW_MAX_HOLD_MS, log });
+    closers.unshift(async () => throttle.stop());
+    const pressure = createIntakePressure({ threshold: INTAKE_BURST_EVENTS, calmMs: INTAKE_CALM_MS, onChange: (busy) => throttle.onPressure(busy) });
     const inner = createDispatcher({
       log,
       handlers: {
@@ -175,7 +191,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const dispatcher: Dispatcher = {
       async dispatch(event) {
         counters.inc('events_received');
-        const result = await inner.dispatch(event);
+        const end = pressure.begin();
+        const result = await inner.dispatch(event).finally(end);
         if (result.kind === 'duplicate') counters.inc('events_deduplicated');
         if (result.kind === 'ignored') counters.inc('events_ignored');
         // The transports ack everything that was not rejected.

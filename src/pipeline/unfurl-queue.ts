@@ -5,6 +5,7 @@ import type { JobOutcome, UnfurlJob } from '../domain/types.js';
 export interface QueueStats {
   readonly waiting: number;
   readonly running: number;
+  /** How many jobs may run at once; 0 while new jobs are held (an intake burst). */
   readonly concurrency: number;
   /** Age of the oldest job not yet started, ms (0 when none waits). */
   readonly oldestWaitingMs: number;
@@ -14,6 +15,8 @@ export interface UnfurlQueue {
   /** Queue jobs; returns at once (the ack must not wait for any network call). */
   enqueue(jobs: readonly UnfurlJob[]): void;
   stats(): QueueStats;
+  /** How many jobs may start from now on; 0 holds them (running ones are never interrupted). */
+  setConcurrency(concurrency: number): void;
   /** Stop starting new jobs and wait up to `timeoutMs` for running ones; true when all finished. */
   stop(timeoutMs: number): Promise<boolean>;
 }
@@ -90,9 +93,18 @@ export function createUnfurlQueue(options: UnfurlQueueOptions): UnfurlQueue {
       return {
         waiting: queue.length() + deferred.size,
         running: queue.running(),
-        concurrency: queue.concurrency,
+        concurrency: queue.paused ? 0 : queue.concurrency,
         oldestWaitingMs: oldest.done === true ? 0 : Math.max(0, now() - oldest.value),
       };
+    },
+    setConcurrency(concurrency) {
+      if (stopping) return;
+      if (concurrency < 1) {
+        queue.pause();
+        return;
+      }
+      queue.concurrency = Math.floor(concurrency);
+      queue.resume();
     },
     async stop(timeoutMs) {
       stopping = true;

@@ -17,7 +17,7 @@ export function formatStatusSummary(snapshot: StatusSnapshot, url: string): stri
   const lastError = s.recentErrors[0];
   const lines: Array<[string, string]> = [
     ['slack', `${s.connection.state} since ${formatClock(s.connection.since)} (${formatDuration(s.now - s.connection.since)}), ${formatCount(s.connection.reconnects)} reconnects`],
-    ['queue', `${formatCount(s.queue.waiting)} waiting, ${s.queue.running}/${s.queue.concurrency} running${s.queue.waiting > 0 ? `, oldest ${formatMs(s.queue.oldestWaitingMs)}` : ''}`],
+    ['queue', `${formatCount(s.queue.waiting)} waiting, ${s.queue.running}/${s.queue.concurrency === 0 ? 'held (intake burst)' : s.queue.concurrency} running${s.queue.waiting > 0 ? `, oldest ${formatMs(s.queue.oldestWaitingMs)}` : ''}`],
     ['events', `${formatCount(c.events_received)} received, ${formatCount(c.events_acked)} acked, ${formatCount(c.events_deduplicated)} deduplicated, ${formatCount(c.events_ignored)} ignored, ${formatCount(c.envelopes_dropped)} dropped`],
     ['outcomes', `${(Object.keys(o) as Array<keyof typeof o>).map((k) => `${formatCount(o[k])} ${outcomeLabel(k)}`).join(', ')}${failed === '' ? '' : ` (${failed})`}`],
     ['latency', latency],

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LsslackError } from '../../src/domain/errors.js';
+import type { JobOutcome, UnfurlJob } from '../../src/domain/types.js';
+import { createUnfurlQueue } from '../../src/pipeline/unfurl-queue.js';
+
+const job = (n: number): UnfurlJob => ({
+  id: `Ev${n}:0`,
+  eventId: `Ev${n}`,
+  teamId: 'T1',
+  userId: 'U1',
+  channel: 'C1',
+  messageTs: `${n}.0001`,
+  target: { kind: 'message', channel: 'C1', ts: `${n}.0001` },
+  url: `https://app.lightstep.com/p/trace?span_guid=${n.toString(16).padStart(16, '0')}`,
+  receivedAt: Date.now(),
+});
+
+/** A worker whose jobs finish only when released, recording how many ran at once. */
+function gatedWork() {
+  let running = 0;
+  let peak = 0;
+  const release: Array<() => void> = [];
+  const work = async (): Promise<JobOutcome> => {
+    running += 1;
+    peak = Math.max(peak, running);
+    await new Promise<void>((resolve) => release.push(resolve));
+    running -= 1;
+    return { kind: 'skipped', reason: 'duplicate' };
+  };
+  return { work, release, running: () => running, peak: () => peak, resetPeak: () => (peak = running) };
+}
+
+describe('unfurl queue', () => {
+  it('runs at most `concurrency` jobs, follows setConcurrency down and up, and ends every job once', async () => {
+    const gate = gatedWork();
+    const done: string[] = [];
+    const queue = createUnfurlQueue({ concurrency: 4, work: gate.work, onDone: (j) => done.push(j.id) });
+    queue.enqueue(Array.from({ length: 12 }, (_, i) => job(i)));
+    await sleep(10);
+    assert.equal(gate.running(), 4);
+    queue.setConcurrency(1);
+    // Running jobs are not interrupted; no new one starts until fewer than 1 run.
+    for (const r of gate.release.splice(0, 3)) r();
+    await sleep(10);
+    assert.equal(gate.running(), 1, 'three finished, none started in their place');
+    gate.resetPeak();
+    for (let i = 0; i < 3; i++) {
+      gate.release.shift()?.();
+      await sleep(5);
+    }
+    assert.equal(gate.peak(), 1, 'one at a time while lowered');
+    queue.setConcurrency(4);
+    await sleep(10);
+    assert.equal(gate.running(), 4, 'raising it starts waiting jobs at once');
+    while (done.length < 12) {
+      gate.release.shift()?.();
+      await sleep(2);
+    }
+    assert.equal(new Set(done).size, 12);
+    assert.equal(await queue.stop(1000), true);
+  });
+
+  it("re-runs a job after retryDelay without holding a worker, then records one outcome", async () => {
+    let calls = 0;
+    const outcomes: JobOutcome[] = [];
+    const queue = createUnfurlQueue({
+      concurrency: 1,
+      work: async () => {
+        calls += 1;
+        if (calls === 1) throw new LsslackError('slack_rate_limited', 'slow down', { detail: '30' });
+        return { kind: 'skipped', reason: 'not_a_trace_link' };
+      },
+      retryDelay: (error, attempt) => (error instanceof LsslackError && attempt <= 1 ? Number(error.detail) : undefined),
+      onDone: (_j, outcome) => outcomes.push(outcome),
+    });
+    queue.enqueue([job(1)]);
+    await sleep(5);
+    assert.equal(queue.stats().running, 0, 'no worker held while waiting');
+    assert.equal(queue.stats().waiting, 1);
+    await sleep(60);
+    assert.equal(calls, 2);
+    assert.deepEqual(outcomes, [{ kind: 'skipped', reason: 'not_a_trace_link' }]);
+    await queue.stop(1000);
+  });
+});
+
+describe('unfurl queue held', () => {
+  it('starts nothing while concurrency is 0 and reports it, then resumes', async () => {
+    const gate = gatedWork();
+    const queue = createUnfurlQueue({ concurrency: 2, work: gate.work, onDone: () => undefined });
+    queue.setConcurrency(0);
+    queue.enqueue([job(1), job(2), job(3)]);
+    await sleep(10);
+    assert.equal(gate.running(), 0);
+    assert.equal(queue.stats().concurrency, 0);
+    assert.equal(queue.stats().waiting, 3);
+    queue.setConcurrency(2);
+    await sleep(10);
+    assert.equal(gate.running(), 2);
+    for (let i = 0; i < 3; i++) {
+      gate.release.shift()?.();
+      await sleep(5);
+    }
+    assert.equal(await queue.stop(1000), true);
+  });
+});
