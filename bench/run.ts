@@ -10,10 +10,12 @@
  *   --out FILE    where the JSON goes (default bench/results/latest.json for the suite, bench/results/NAME.json alone)
  *   --readme      also write the table and the machine into README.md (## Benchmarks)
  *   --no-diagnostics  skip the extra "backend stalled" runs of http-ingress and socket (ack path alone)
+ *   --from-source run the daemon from src/ under tsx instead of building dist/ first and running bin/lsslack.js
  *   --in-process  run the whole suite in this process (by default each benchmark gets a fresh process,
  *                 so one benchmark's heap and simulators cannot slow the next)
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +55,7 @@ const { values, positionals } = parseArgs({
     readme: { type: 'boolean' },
     'in-process': { type: 'boolean' },
     'no-diagnostics': { type: 'boolean' },
+    'from-source': { type: 'boolean' },
     child: { type: 'boolean' },
   },
 });
@@ -144,6 +147,15 @@ async function runInChild(name: Name): Promise<BenchResult> {
   return { name, ...result };
 }
 
+// Measure the daemon that ships: compile dist/ (as `npm ci` does) and run bin/lsslack.js.
+if (values.child !== true && values['from-source'] !== true) {
+  log('building dist/ (tsc -p tsconfig.json) so the daemon measured is the built one');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const built = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT_DIR, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('tsc -p tsconfig.json failed; fix the build or pass --from-source');
+  process.env.BENCH_DAEMON = 'dist';
+}
+
 const machine = machineInfo();
 if (values.child !== true) log(`machine: ${machineLine(machine)}`);
 const results: BenchResult[] = [];
@@ -178,7 +190,7 @@ async function writeReadme(tableText: string, m: MachineInfo): Promise<void> {
     '',
     `\`npm run bench\` runs the five benchmarks of \`bench/\` (each alone: \`node --import tsx bench/run.ts http-ingress --duration 10\`, \`analysis --sizes 1000,10000\`, \`socket --envelopes 20000\`, \`pool --jobs 5000\`, \`e2e --events 500\`), each in a fresh process, prints this table and writes every figure to \`bench/results/latest.json\`. Ratios measured side by side in one run mean more than absolute numbers on a shared machine.`,
     '',
-    'lsslack runs as `lsslack start` in a child process against the Slack and Lightstep simulators, with the whole pipeline: every accepted event is journalled (fdatasync) before its ack and then unfurled. Peers (Bolt 5.1 HTTPReceiver, a bare `node:http` server, a bare `SocketModeClient`) get the same load, interleaved. Rows marked *diagnostic* repeat lsslack\'s run with the Lightstep simulator stalled, so its workers run nothing: the ack path alone. Not part of `npm test`; `test/integration/bench-smoke.test.ts` runs each benchmark at a tiny size.',
+    'lsslack runs as the built `lsslack start` (dist/, compiled first; `--from-source` runs src/ under tsx) in a child process against the Slack and Lightstep simulators, with the whole pipeline: every accepted event is journalled (fdatasync) before its ack and then unfurled. Peers (Bolt 5.1 HTTPReceiver, a bare `node:http` server, a bare `SocketModeClient`) get the same load, interleaved. Under the saturating loads lsslack holds previews (acks first, see How it works) and delivers them right after; the JSON records how long that took (drainS). Rows marked *diagnostic* repeat lsslack\'s run with the Lightstep simulator stalled, so its workers run nothing: the ack path alone. Not part of `npm test`; `test/integration/bench-smoke.test.ts` runs each benchmark at a tiny size.',
     '',
     `Latest run: ${machineLine(m)}.`,
     '',

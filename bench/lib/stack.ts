@@ -63,7 +63,7 @@ export interface DaemonChild {
 
 const isPrompt = (c: RecordedCall) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true;
 
-/** `node --import tsx src/cli/run.ts start` against the simulators, mapped and linked, ready for load. */
+/** `lsslack start` (built, or from source under tsx) against the simulators, mapped and linked, ready for load. */
 export async function startDaemonChild(sims: Simulators, options: DaemonOptions): Promise<DaemonChild> {
   const { slack, lightstep } = sims;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lsslack-bench-'));
@@ -87,7 +87,9 @@ export async function startDaemonChild(sims: Simulators, options: DaemonOptions)
   const connectionsBefore = slack.socketConnections;
   // BENCH_DAEMON_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the daemon of any benchmark.
   const extraArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const entry = process.env.BENCH_FROM_DIST === '1' ? [path.join(ROOT_DIR, 'bin/lsslack.js')] : ['--import', 'tsx', path.join(ROOT_DIR, 'src/cli/run.ts')];
+  // `npm run bench` builds first and sets BENCH_DAEMON=dist: the daemon measured is the one that
+  // ships (bin/lsslack.js → dist/). Otherwise (the smoke test, --from-source) src/ under tsx.
+  const entry = process.env.BENCH_DAEMON === 'dist' ? [path.join(ROOT_DIR, 'bin/lsslack.js')] : ['--import', 'tsx', path.join(ROOT_DIR, 'src/cli/run.ts')];
   const child = spawn(process.execPath, [...extraArgs, ...(options.nodeArgs ?? []), ...entry, 'start'], { cwd: ROOT_DIR, env, stdio: ['ignore', out, out] });
   closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -136,6 +136,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       settings: { lightstep: { apiUrl: config.lightstep.apiUrl, org, apiKey }, slack: { botToken, apiUrl: config.slack.apiUrl }, nice: PREVIEW_THREAD_NICE },
       log,
       onCount: (name) => counters.inc(name),
+      onRestart: () => counters.inc('thread_restarts'),
     });
     await publisher.start().catch(async (error: unknown) => {
       await persistence.close();

@@ -13,9 +13,10 @@ export type CounterName =
   | 'envelopes_dropped'
   | 'slack_429'
   | 'lightstep_retries'
-  | 'links_dropped';
+  | 'links_dropped'
+  | 'thread_restarts';
 
-const NAMES: readonly CounterName[] = ['events_received', 'events_acked', 'events_deduplicated', 'events_ignored', 'envelopes_dropped', 'slack_429', 'lightstep_retries', 'links_dropped'];
+const NAMES: readonly CounterName[] = ['events_received', 'events_acked', 'events_deduplicated', 'events_ignored', 'envelopes_dropped', 'slack_429', 'lightstep_retries', 'links_dropped', 'thread_restarts'];
 
 export function createCounters(): Counters {
   const values = Object.fromEntries(NAMES.map((n) => [n, 0])) as Record<CounterName, number>;

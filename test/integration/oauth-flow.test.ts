@@ -112,12 +112,25 @@ interface Shared {
 
 /** A user shares the sample trace link in a channel. */
 async function share(stack: Stack, options: { user?: string; team?: string; channel?: string } = {}): Promise<Shared> {
+  // Linking delivers *every* unfurl that prompted the user, earlier tests' included; let those
+  // land first, so calls after `from` belong to this share.
+  await settledQueue(stack);
   const ts = nextTs();
   const channel = options.channel ?? 'C0OAUTH';
   const from = stack.slack.calls.length;
   // deliver(): like Slack, redeliver if the socket is reconnecting at that moment.
   await deliver(stack.slack, linkSharedEvent({ teamId: options.team ?? TEAM, userId: options.user ?? USER, channel, messageTs: ts, urls: [traceUrl()] }));
   return { ts, channel, from };
+}
+
+/** Waits until the daemon's worker pool has nothing waiting or running. */
+async function settledQueue(stack: Stack): Promise<void> {
+  for (let i = 0; i < 300; i += 1) {
+    const { queue } = await stack.daemon.status();
+    if (queue.waiting === 0 && queue.running === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('the worker pool did not settle within 6 s');
 }
 
 /** The first chat.unfurl call for this share matching `match` (waits for it). */

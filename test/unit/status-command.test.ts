@@ -38,7 +38,7 @@ describe('lsslack status helpers', () => {
       notReadyReasons: ['slack connection is reconnecting'],
       connection: { state: 'reconnecting', since: now - 4000, reconnects: 3 },
       queue: { waiting: 2, running: 4, concurrency: 4, oldestWaitingMs: 1500 },
-      counters: { events_received: 1310, events_acked: 1309, events_deduplicated: 12, events_ignored: 1, envelopes_dropped: 0, slack_429: 2, lightstep_retries: 5, links_dropped: 1 },
+      counters: { events_received: 1310, events_acked: 1309, events_deduplicated: 12, events_ignored: 1, envelopes_dropped: 0, slack_429: 2, lightstep_retries: 5, links_dropped: 1, thread_restarts: 0 },
       outcomes: { unfurled: 1204, prompted: 31, not_authorized: 4, not_found: 2, skipped: 0, failed: 3 },
       failedByCode: { lightstep_unavailable: 3 },
       latencyMs: { p50: 420, p95: 1210, p99: 2300, samples: 1024 },

@@ -12,6 +12,9 @@ export interface PreviewThreadsOptions {
   readonly settings: PreviewThreadSettings;
   readonly log: Logger;
   readonly onCount: (name: RelayedCounter) => void;
+  /** Called each time a dead thread is replaced. */
+  readonly onRestart?: () => void;
+
   /** How long a thread may take to load (default 30 s). */
   readonly startTimeoutMs?: number;
 }
@@ -44,6 +47,8 @@ interface Slot {
   readonly pending: Map<number, Pending>;
   /** Consecutive deaths without a finished call in between (for the restart back-off). */
   deaths: number;
+  /** Why the current thread failed, when it said so before exiting. */
+  failure?: string;
 }
 
 // Under tsx (tests, benchmarks) this module is .ts and so is the thread's entry point.
@@ -84,6 +89,7 @@ export function createPreviewThreads(options: PreviewThreadsOptions): PreviewThr
     const worker = newThread(options.settings);
     const target: Slot = slot ?? { worker, pending: new Map(), deaths: 0 };
     target.worker = worker;
+    target.failure = undefined;
     let ready = false;
     const readyPromise = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new LsslackError('internal', `A preview thread did not start within ${options.startTimeoutMs ?? 30_000} ms.`)), options.startTimeoutMs ?? 30_000);
@@ -99,7 +105,8 @@ export function createPreviewThreads(options: PreviewThreadsOptions): PreviewThr
       worker.once('error', (error) => {
         clearTimeout(timer);
         if (!ready) reject(new LsslackError('internal', `A preview thread failed to start: ${error.message}`, { cause: error }));
-        else log.error({ err: error.message }, 'preview thread crashed');
+        else log.error({ err: error.message, code: (error as NodeJS.ErrnoException).code }, 'preview thread crashed');
+        target.failure = `crashed (${error.message})`;
       });
       worker.once('exit', (code) => {
         clearTimeout(timer);
@@ -137,12 +144,14 @@ export function createPreviewThreads(options: PreviewThreadsOptions): PreviewThr
     if (slot.worker !== worker) return;
     const lost = [...slot.pending.values()];
     slot.pending.clear();
-    for (const p of lost) p.reject(new LsslackError('internal', `The preview thread running this job exited (code ${code}).`, { detail: THREAD_EXITED }));
+    const why = slot.failure ?? `exited (code ${code})`;
+    for (const p of lost) p.reject(new LsslackError('internal', `The preview thread running this job ${why}.`, { detail: THREAD_EXITED }));
     if (stopping) return;
     restarts += 1;
+    options.onRestart?.();
     slot.deaths += 1;
     const delay = Math.min(30_000, 100 * 2 ** (slot.deaths - 1));
-    log.warn({ code, jobsLost: lost.length, restartInMs: delay }, 'preview thread exited; starting another');
+    log.warn({ code, reason: why, jobsLost: lost.length, restartInMs: delay }, 'preview thread exited; starting another');
     const timer = setTimeout(() => {
       timers.delete(timer);
       if (stopping) return;
