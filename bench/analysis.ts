@@ -135,6 +135,9 @@ export async function runAnalysis(options: AnalysisOptions, log: (line: string) 
     notes: [
       '"parse" is decodeStoredTrace (JSON:API document → Trace); JSON.parse of the body (utf8 decode included, as undici\'s body.json() does it) is reported separately in brackets and not counted in the target.',
       'Wall-clock medians; a full GC runs before each repetition. The bytes are what the Lightstep simulator serves for a generateTrace trace.',
+      process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))
+        ? `Timed with ${process.execArgv.find((a) => a.startsWith('--max-semi-space-size'))}: the young generation lsslack gives the preview threads that run this (adapters/threads).`
+        : "Timed with V8's default young generation (this run was in-process; lsslack's preview threads get a larger one).",
     ],
   };
 }

@@ -28,6 +28,7 @@ import { BENCH_DIR, ROOT_DIR } from './lib/proc.js';
 import { renderTable, type BenchResult } from './lib/report.js';
 import { runPool, POOL_DEFAULTS } from './pool.js';
 import { runSocket, SOCKET_DEFAULTS } from './socket.js';
+import { PREVIEW_THREAD_YOUNG_GENERATION_MB } from '../src/adapters/threads/preview-threads.js';
 
 const NAMES = ['http-ingress', 'socket', 'analysis', 'pool', 'e2e'] as const;
 type Name = (typeof NAMES)[number];
@@ -137,7 +138,9 @@ async function runInChild(name: Name): Promise<BenchResult> {
   const flags = process.argv.slice(2).filter((a) => !(NAMES as readonly string[]).includes(a) && a !== 'all' && a !== '--readme' && a !== '--in-process');
   const outAt = flags.indexOf('--out');
   if (outAt >= 0) flags.splice(outAt, 2);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, 'run.ts'), name, ...flags, '--out', file, '--child'], { cwd: ROOT_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Analysis runs on lsslack's preview threads: time it with the same young generation they get.
+  const heap = name === 'analysis' ? [`--max-semi-space-size=${PREVIEW_THREAD_YOUNG_GENERATION_MB / 3}`] : [];
+  const child = spawn(process.execPath, [...heap, '--import', 'tsx', path.join(BENCH_DIR, 'run.ts'), name, ...flags, '--out', file, '--child'], { cwd: ROOT_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`benchmark ${name} failed (exit ${code})`);
   const saved = JSON.parse(await readFile(file, 'utf8')) as { benchmarks: Record<string, Omit<BenchResult, 'name'>> };
@@ -160,11 +163,12 @@ const machine = machineInfo();
 if (values.child !== true) log(`machine: ${machineLine(machine)}`);
 const results: BenchResult[] = [];
 const started = Date.now();
-const isolated = selected.length > 1 && values['in-process'] !== true;
+// Analysis always gets its own process: it must run with the preview threads' heap settings.
+const isolated = (name: Name) => values.child !== true && values['in-process'] !== true && (selected.length > 1 || name === 'analysis');
 for (const name of selected) {
   if (values.child !== true) log(`\n== ${name} ==`);
   const t = Date.now();
-  results.push(isolated ? await runInChild(name) : await runOne(name));
+  results.push(isolated(name) ? await runInChild(name) : await runOne(name));
   if (values.child !== true) log(`== ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
 }
 const table = renderTable(results.flatMap((r) => r.rows));

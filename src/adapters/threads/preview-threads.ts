@@ -56,19 +56,29 @@ const FROM_SOURCE = path.extname(fileURLToPath(import.meta.url)) === '.ts';
 const ENTRY = new URL(`./preview-thread${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
 
 /**
+ * The preview threads' young generation, MiB (V8 splits it into three semi-space-sized parts, so
+ * this is `--max-semi-space-size=64`). Decoding a 100k-span trace keeps ~10 MB of new objects
+ * alive across scavenges; with V8's default 16 MiB semi-spaces each scavenge copied them and
+ * promoted most, and decode took 100–115 ms instead of 60 (bench/analysis). Only the threads that
+ * analyse traces get it; the acking thread keeps V8's default.
+ */
+export const PREVIEW_THREAD_YOUNG_GENERATION_MB = 192;
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: PREVIEW_THREAD_YOUNG_GENERATION_MB };
+
+/**
  * Built (dist/): the entry file itself. From source: Node 20 does not carry the hooks that
  * `--import tsx` registers into worker threads (seen on 20.20), so when the .ts entry cannot be
  * loaded the thread registers tsx itself and tries again. Production never takes this path.
  */
 function newThread(workerData: PreviewThreadSettings): Worker {
-  if (!FROM_SOURCE) return new Worker(ENTRY, { workerData, name: 'lsslack-preview' });
+  if (!FROM_SOURCE) return new Worker(ENTRY, { workerData, name: 'lsslack-preview', resourceLimits: RESOURCE_LIMITS });
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   // The second attempt uses another URL: the loader remembers the first one's failure.
   const bootstrap = `import(${JSON.stringify(ENTRY.href)}).catch((error) => {
     if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
     return import(${tsx}).then((api) => { api.register(); return import(${JSON.stringify(`${ENTRY.href}?tsx`)}); });
   })`;
-  return new Worker(bootstrap, { eval: true, workerData, name: 'lsslack-preview' });
+  return new Worker(bootstrap, { eval: true, workerData, name: 'lsslack-preview', resourceLimits: RESOURCE_LIMITS });
 }
 
 /**
