@@ -83,8 +83,10 @@ function newThread(workerData: PreviewThreadSettings): Worker {
 
 /**
  * The main thread's side of the preview threads: hands each call to the least busy thread and
- * matches answers to calls. A thread that dies (a bug, out of memory on a monstrous trace) fails
- * only the calls it was running — marked so the queue re-runs them once — and is started again.
+ * matches answers to calls. A thread that dies (a bug) fails only the calls it was running —
+ * marked so the queue re-runs them once — and is started again. (Running out of heap is not
+ * contained: V8 aborts the whole process when JSON.parse of a huge body hits the limit, even in a
+ * worker with resourceLimits, so no per-thread heap limit is set.)
  */
 export function createPreviewThreads(options: PreviewThreadsOptions): PreviewThreads {
   const log = options.log.child({ component: 'preview-threads' });
