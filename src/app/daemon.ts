@@ -178,6 +178,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const throttle = createPreviewThrottle({ queue, concurrency: config.concurrency, maxHoldMs: PREVIEW_MAX_HOLD_MS, log });
     closers.unshift(async () => throttle.stop());
     const pressure = createIntakePressure({ threshold: INTAKE_BURST_EVENTS, calmMs: INTAKE_CALM_MS, onChange: (busy) => throttle.onPressure(busy) });
+    closers.unshift(async () => pressure.stop());
     const inner = createDispatcher({
       log,
       handlers: {

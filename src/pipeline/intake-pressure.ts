@@ -9,6 +9,8 @@ export interface IntakePressure {
   /** Call when an event starts being handled; call the returned function once it is answered. */
   begin(): () => void;
   readonly busy: boolean;
+  /** Idempotent: drops the pending calm check. */
+  stop(): void;
 }
 
 export interface IntakePressureOptions {
@@ -61,6 +63,10 @@ export function createIntakePressure(options: IntakePressureOptions): IntakePres
     },
     get busy() {
       return busy;
+    },
+    stop() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
     },
   };
 }

@@ -40,4 +40,14 @@ describe('intake pressure', () => {
     assert.equal(pressure.busy, false);
     assert.deepEqual(changes, [true, false]);
   });
+
+  it('stop() drops a pending calm check (no timer outlives the daemon)', async () => {
+    const changes: boolean[] = [];
+    const pressure = createIntakePressure({ threshold: 1, calmMs: 20, onChange: (busy) => changes.push(busy) });
+    pressure.begin()();
+    pressure.stop();
+    pressure.stop();
+    await sleep(50);
+    assert.deepEqual(changes, [true], 'the calm check never ran');
+  });
 });
