@@ -49,7 +49,7 @@ export function createPrometheusMetrics(snapshot: () => Promise<StatusSnapshot>)
   counterFrom('lsslack_jobs_failed_total', 'Failed unfurl jobs by error code', ['code'], (s) => Object.entries(s.failedByCode).map(([code, n]) => [{ code }, n]));
   counterFrom('lsslack_slack_rate_limited_total', 'Slack 429 answers to chat.unfurl', [], (s) => [[{}, s.counters.slack_429]]);
   counterFrom('lsslack_lightstep_retries_total', 'Retried Lightstep API requests', [], (s) => [[{}, s.counters.lightstep_retries]]);
-  counterFrom('lsslack_preview_thread_restarts_total', 'Preview threads that died (out of memory, a bug) and were started again', [], (s) => [[{}, s.counters.thread_restarts]]);
+  counterFrom('lsslack_preview_thread_restarts_total', 'Preview threads that died and were started again', [], (s) => [[{}, s.counters.thread_restarts]]);
   counterFrom('lsslack_links_dropped_total', 'Identity links dropped after Slack refused their token', [], (s) => [[{}, s.counters.links_dropped]]);
   counterFrom('lsslack_slack_reconnects_total', 'Socket Mode reconnects', [], (s) => [[{}, s.connection.reconnects]]);
   gaugeFrom('lsslack_queue_waiting', 'Jobs waiting for a worker', [], (s) => [[{}, s.queue.waiting]]);

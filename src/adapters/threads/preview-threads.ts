@@ -14,16 +14,8 @@ export interface PreviewThreadsOptions {
   readonly onCount: (name: RelayedCounter) => void;
   /** Called each time a dead thread is replaced. */
   readonly onRestart?: () => void;
-
   /** How long a thread may take to load (default 30 s). */
   readonly startTimeoutMs?: number;
-}
-
-export interface PreviewThreadStats {
-  readonly threads: number;
-  readonly inFlight: number;
-  /** Threads that died and were started again since the daemon started. */
-  readonly restarts: number;
 }
 
 export interface PreviewThreads extends PreviewPublisher {
@@ -31,7 +23,6 @@ export interface PreviewThreads extends PreviewPublisher {
   start(): Promise<void>;
   /** Idempotent: asks each thread to close its clients and end; terminates it after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
-  stats(): PreviewThreadStats;
 }
 
 /** Detail of the error given to the jobs a dying thread was running: the queue re-runs them once. */
@@ -92,7 +83,6 @@ export function createPreviewThreads(options: PreviewThreadsOptions): PreviewThr
   const log = options.log.child({ component: 'preview-threads' });
   const slots: Slot[] = [];
   let nextId = 1;
-  let restarts = 0;
   let stopping = false;
   let stopped: Promise<void> | undefined;
   const timers = new Set<NodeJS.Timeout>();
@@ -159,7 +149,6 @@ export function createPreviewThreads(options: PreviewThreadsOptions): PreviewThr
     const why = slot.failure ?? `exited (code ${code})`;
     for (const p of lost) p.reject(new LsslackError('internal', `The preview thread running this job ${why}.`, { detail: THREAD_EXITED }));
     if (stopping) return;
-    restarts += 1;
     options.onRestart?.();
     slot.deaths += 1;
     const delay = Math.min(30_000, 100 * 2 ** (slot.deaths - 1));
@@ -233,6 +222,5 @@ export function createPreviewThreads(options: PreviewThreadsOptions): PreviewThr
     async postAuthPrompt(teamId: string, target: UnfurlTarget, authUrl: string): Promise<void> {
       await call({ type: 'prompt', teamId, target, authUrl });
     },
-    stats: () => ({ threads: slots.length, inFlight: slots.reduce((n, s) => n + s.pending.size, 0), restarts }),
   };
 }
