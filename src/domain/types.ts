@@ -35,6 +35,11 @@ export interface Span {
 export interface Trace {
   readonly traceId?: string;
   readonly spans: readonly Span[];
+  /**
+   * Set when the backend said the trace is incomplete (Tempo's `status: PARTIAL`), with its reason
+   * (or a generic one): the preview says so.
+   */
+  readonly partial?: string;
 }
 
 /** One contiguous piece of the critical path. */
