@@ -8,7 +8,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Agent, request } from 'undici';
-import { decodeStoredTrace } from '../src/adapters/lightstep/decode-stored-trace.js';
+import { decodeStoredTrace } from '../src/adapters/backends/lightstep/decode-stored-trace.js';
+import { createLinkRecognizer } from '../src/adapters/backends/recognise-links.js';
 import { analyseTrace } from '../src/domain/analyse-trace.js';
 import { renderUnfurl } from '../src/domain/render-unfurl.js';
 import type { TraceRef } from '../src/domain/types.js';
@@ -70,13 +71,8 @@ export async function runAnalysis(options: AnalysisOptions, log: (line: string) 
       const body = Buffer.from(await res.body.arrayBuffer());
       await agent.close();
       lightstep.removeTrace('bench', trace.traceId);
-      const ref: TraceRef = {
-        url: `https://app.lightstep.com/bench/trace?span_guid=${seed}#span-${selected}`,
-        origin: 'https://app.lightstep.com',
-        project: 'bench',
-        seedSpanId: seed,
-        selectedSpanPrefix: selected,
-      };
+      const ref: TraceRef | undefined = createLinkRecognizer([{ id: 'lightstep', kind: 'lightstep', appUrls: ['https://app.lightstep.com'], apiUrl: lightstep.url, org: lightstep.org, apiKey: lightstep.apiKey, apiKeyFrom: 'bench' }]).recognise(`https://app.lightstep.com/bench/trace?span_guid=${seed}#span-${selected}`);
+      if (ref === undefined) throw new Error('the bench link is not recognised');
       const reps = options.reps ?? defaultReps(size);
       const runs: StepTimes[] = [];
       let last: { spanCount: number; criticalSections: number; blocks: number } = { spanCount: 0, criticalSections: 0, blocks: 0 };
@@ -91,7 +87,7 @@ export async function runAnalysis(options: AnalysisOptions, log: (line: string) 
         const c1 = cpuMs();
         const decoded = decodeStoredTrace(json);
         const t2 = performance.now();
-        const summary = analyseTrace(decoded, { selectedSpanPrefix: ref.selectedSpanPrefix, seedSpanId: ref.seedSpanId });
+        const summary = analyseTrace(decoded, { selectedSpanPrefix: ref.selectedSpanPrefix });
         const t3 = performance.now();
         const content = renderUnfurl(summary, ref);
         const t4 = performance.now();
@@ -136,8 +132,8 @@ export async function runAnalysis(options: AnalysisOptions, log: (line: string) 
       '"parse" is decodeStoredTrace (JSON:API document → Trace); JSON.parse of the body (utf8 decode included, as undici\'s body.json() does it) is reported separately in brackets and not counted in the target.',
       'Wall-clock medians; a full GC runs before each repetition. The bytes are what the Lightstep simulator serves for a generateTrace trace.',
       process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))
-        ? `Timed with ${process.execArgv.find((a) => a.startsWith('--max-semi-space-size'))}: the young generation lsslack gives the preview threads that run this (adapters/threads).`
-        : "Timed with V8's default young generation (this run was in-process; lsslack's preview threads get a larger one).",
+        ? `Timed with ${process.execArgv.find((a) => a.startsWith('--max-semi-space-size'))}: the young generation lsslack gives the preview workers that run this (adapters/preview-workers).`
+        : "Timed with V8's default young generation (this run was in-process; lsslack's preview workers get a larger one).",
     ],
   };
 }

@@ -28,7 +28,7 @@ import { BENCH_DIR, ROOT_DIR } from './lib/proc.js';
 import { renderTable, type BenchResult } from './lib/report.js';
 import { runPool, POOL_DEFAULTS } from './pool.js';
 import { runSocket, SOCKET_DEFAULTS } from './socket.js';
-import { PREVIEW_THREAD_YOUNG_GENERATION_MB } from '../src/adapters/threads/preview-threads.js';
+import { PREVIEW_SEMI_SPACE_MB } from '../src/adapters/preview-workers/preview-pool.js';
 
 const NAMES = ['http-ingress', 'socket', 'analysis', 'pool', 'e2e'] as const;
 type Name = (typeof NAMES)[number];
@@ -138,8 +138,8 @@ async function runInChild(name: Name): Promise<BenchResult> {
   const flags = process.argv.slice(2).filter((a) => !(NAMES as readonly string[]).includes(a) && a !== 'all' && a !== '--readme' && a !== '--in-process');
   const outAt = flags.indexOf('--out');
   if (outAt >= 0) flags.splice(outAt, 2);
-  // Analysis runs on lsslack's preview threads: time it with the same young generation they get.
-  const heap = name === 'analysis' ? [`--max-semi-space-size=${PREVIEW_THREAD_YOUNG_GENERATION_MB / 3}`] : [];
+  // Analysis runs in lsslack's preview workers: time it with the same young generation they get.
+  const heap = name === 'analysis' ? [`--max-semi-space-size=${PREVIEW_SEMI_SPACE_MB}`] : [];
   const child = spawn(process.execPath, [...heap, '--import', 'tsx', path.join(BENCH_DIR, 'run.ts'), name, ...flags, '--out', file, '--child'], { cwd: ROOT_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`benchmark ${name} failed (exit ${code})`);
@@ -163,7 +163,7 @@ const machine = machineInfo();
 if (values.child !== true) log(`machine: ${machineLine(machine)}`);
 const results: BenchResult[] = [];
 const started = Date.now();
-// Analysis always gets its own process: it must run with the preview threads' heap settings.
+// Analysis always gets its own process: it must run with the preview workers' heap settings.
 const isolated = (name: Name) => values.child !== true && values['in-process'] !== true && (selected.length > 1 || name === 'analysis');
 for (const name of selected) {
   if (values.child !== true) log(`\n== ${name} ==`);

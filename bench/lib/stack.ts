@@ -68,7 +68,7 @@ export async function startDaemonChild(sims: Simulators, options: DaemonOptions)
   const { slack, lightstep } = sims;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lsslack-bench-'));
   const seed = await openLowdbStore({ dataDir });
-  await seed.putMapping({ teamId: BENCH_TEAM, slackUserId: BENCH_USER, lightstepUser: 'ada@example.com', projects: [BENCH_PROJECT], mappedAt: new Date().toISOString() });
+  await seed.putMapping({ teamId: BENCH_TEAM, slackUserId: BENCH_USER, traceUser: 'ada@example.com', grants: [`lightstep/${BENCH_PROJECT}`], mappedAt: new Date().toISOString() });
   await seed.close();
   const logFile = path.join(dataDir, 'daemon.log');
   const out = openSync(logFile, 'a', 0o600);

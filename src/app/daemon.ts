@@ -1,4 +1,5 @@
-import { createKeyring, loadMasterKey, type Keyring } from '../adapters/crypto/keyring.js';
+import { createLinkRecognizer } from '../adapters/backends/recognise-links.js';
+import { createKeyring, loadMasterKey } from '../adapters/crypto/keyring.js';
 import { healthRoutes } from '../adapters/http/health-routes.js';
 import { statusRoutes, type StatusRoutes } from '../adapters/http/status-routes.js';
 import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
@@ -6,30 +7,37 @@ import { createHttpServer } from '../adapters/http/http-server.js';
 import type { Handler } from '../adapters/http/handler.js';
 import { createIdentityDirectory } from '../adapters/identity/identity-directory.js';
 import { createLinkPrompter } from '../adapters/identity/link-prompter.js';
+import { createPreviewPool } from '../adapters/preview-workers/preview-pool.js';
 import { eventsRoute } from '../adapters/slack/events-route.js';
 import { oauthRoutes } from '../adapters/slack/oauth-routes.js';
 import { createTokenRefresher } from '../adapters/slack/token-refresher.js';
 import { createSocketReceiver, type SocketReceiver } from '../adapters/slack/socket-receiver.js';
-import { createPreviewThreads, THREAD_EXITED } from '../adapters/threads/preview-threads.js';
-import type { ClaimingJournal, JobJournal } from '../pipeline/job-journal.js';
-import { openPersistence } from './open-persistence.js';
-import { startClaimLoop } from './claim-loop.js';
-import type { PendingUnfurl, Store } from '../adapters/store/store.js';
+import type { Store } from '../adapters/store/store.js';
 import type { Config } from '../config/config.js';
 import { LsslackError } from '../domain/errors.js';
 import type { Logger } from '../domain/ports.js';
 import type { UnfurlJob } from '../domain/types.js';
 import { runUnfurlJob } from '../domain/unfurl-job.js';
+import { guardAttempts } from '../pipeline/attempt-guard.js';
 import { createConnectionTracker } from '../pipeline/connection-state.js';
 import { createCounters, type Counters } from '../pipeline/counters.js';
 import { createDispatcher, type Dispatcher } from '../pipeline/dispatch.js';
+import { expediteOnRecovery } from '../pipeline/expedite-on-recovery.js';
 import { createIntakePressure } from '../pipeline/intake-pressure.js';
+import { startJobFeeder, type JobFeeder } from '../pipeline/job-feeder.js';
+import type { JobJournal } from '../pipeline/job-journal.js';
 import { createPreviewThrottle } from '../pipeline/preview-throttle.js';
 import { createLinkSharedHandler } from '../pipeline/handle-link-shared.js';
 import { createRevocationHandlers } from '../pipeline/handle-revocations.js';
 import { JobLog } from '../pipeline/job-log.js';
+import { createRetryPolicy } from '../pipeline/retry-policy.js';
+import { createUninstallGuard } from '../pipeline/uninstall-guard.js';
 import { createUnfurlQueue, type UnfurlQueue } from '../pipeline/unfurl-queue.js';
 import type { StatusSnapshot } from '../pipeline/status.js';
+import { deliverAfterLinking } from './deliver-after-linking.js';
+import { logJobOutcome } from './log-job-outcome.js';
+import { openPersistence } from './open-persistence.js';
+import { createStatusSnapshot } from './status-snapshot.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -51,14 +59,16 @@ export interface Daemon {
   readonly counters: Counters;
   /** The same snapshot /status serves. */
   status(): Promise<StatusSnapshot>;
+  /** Process ids of the preview workers (tests and benchmarks watch them). */
+  workerPids(): number[];
 }
 
 /**
- * How much lower than the daemon the preview threads run (nice). Acks have a deadline (Slack
+ * How much lower than the daemon the preview workers run (nice). Acks have a deadline (Slack
  * disables apps that miss it); a preview a few hundred ms late does not. Under a burst the
- * kernel runs the acking thread first and previews catch up from the journal-backed queue.
+ * kernel runs the process that acks first and previews catch up from the journal-backed queue.
  */
-const PREVIEW_THREAD_NICE = 10;
+const PREVIEW_WORKER_NICE = 10;
 
 /**
  * A burst: this many events waiting for their durable record at once — thousands of events/s,
@@ -71,17 +81,27 @@ const INTAKE_BURST_EVENTS = 16;
 const INTAKE_CALM_MS = 250;
 const PREVIEW_MAX_HOLD_MS = 10_000;
 
+/**
+ * Jobs held in memory at once (queued, running, deferred). The rest wait in the journal and are
+ * read back in order: a backlog of 100k costs an offset each, not a job object each.
+ */
+const JOBS_IN_MEMORY = 2_000;
+
+/** Attempts in a row that died with their worker (or the daemon) before a job is poison. */
+const MAX_CRASHES = 3;
+
 /** What start() builds; kept together so stop() can take it apart in order. */
 interface Running {
   store: Store;
-  keyring: Keyring;
   journal: JobJournal;
   queue: UnfurlQueue;
-  /** Jobs recorded before the last stop (or crash) and not finished: replayed on start. */
-  replay: () => void;
+  feeder?: JobFeeder;
+  /** Starts taking jobs from the journal (unfinished ones from before the last stop or crash first). */
+  startFeeding: () => void;
   dispatcher: Dispatcher;
   oauth: Handler;
   status: StatusRoutes;
+  workerPids: () => number[];
   receiver?: SocketReceiver;
   closers: Array<() => Promise<unknown>>;
 }
@@ -89,13 +109,15 @@ interface Running {
 /**
  * The composition root: the one place that builds adapters and wires them into the pipeline.
  * Transport (socket / HTTP) → dispatch (event_id dedupe, type table) → link_shared handler
- * (message+URL dedupe) → queue → runUnfurlJob (parse → authorize → fetch → analyse → render → post).
+ * (message+URL dedupe, journal) → feeder → queue → runUnfurlJob (recognise → authorize → preview
+ * worker: fetch → analyse → render → post).
  */
 export function createDaemon(options: DaemonOptions): Daemon {
   const { config, log } = options;
   const now = options.now ?? Date.now;
   const jobs = new JobLog(now);
   const counters = createCounters();
+  const backendRetries = new Map<string, number>();
   const connection = createConnectionTracker(now);
   // The listener reads this array on every request; start() fills it before listening.
   const routes: Handler[] = [];
@@ -104,7 +126,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
   let publicUrl = config.http.publicUrl;
   let stopping = false;
   let stopped: Promise<void> | undefined;
-  const startedAt = now();
 
   const readiness = async (): Promise<string[]> => {
     const reasons: string[] = [];
@@ -120,23 +141,41 @@ export function createDaemon(options: DaemonOptions): Daemon {
     return reasons;
   };
 
+  const snapshot = createStatusSnapshot({
+    config,
+    version: options.version,
+    now,
+    readiness,
+    jobs,
+    counters,
+    connection,
+    backendRetries,
+    store: () => running?.store,
+    queue: () => running?.queue,
+    journal: () => running?.journal,
+  });
+
   async function build(): Promise<Running> {
     const { botToken, clientId, clientSecret } = config.slack;
-    const { org, apiKey } = config.lightstep;
-    if (botToken === undefined || clientId === undefined || clientSecret === undefined || org === undefined || apiKey === undefined) {
-      throw new LsslackError('config_invalid', 'SLACK_BOT_TOKEN, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, LIGHTSTEP_ORG and LIGHTSTEP_API_KEY are required to start.');
+    if (botToken === undefined || clientId === undefined || clientSecret === undefined || config.backends.length === 0) {
+      throw new LsslackError('config_invalid', 'SLACK_BOT_TOKEN, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and at least one trace backend are required to start.');
     }
     const persistence = await openPersistence({ config, log, now });
     const { store, journal, recorder } = persistence;
     const closers: Array<() => Promise<unknown>> = [() => persistence.close()];
     const keyring = createKeyring(await loadMasterKey(config.dataDir, config.secretKey));
-    // Fetch → analyse → render → post run on their own threads: this one only acks, records and decides.
-    const publisher = createPreviewThreads({
-      threads: config.threads,
-      settings: { lightstep: { apiUrl: config.lightstep.apiUrl, org, apiKey }, slack: { botToken, apiUrl: config.slack.apiUrl }, nice: PREVIEW_THREAD_NICE },
+    // Fetch → analyse → render → post run in their own processes: this one only acks, records and decides.
+    const publisher = createPreviewPool({
+      workers: config.previewWorkers,
+      heapMb: config.previewHeapMb,
+      nice: PREVIEW_WORKER_NICE,
+      settings: { backends: config.backends, limits: config.traceLimits, slack: { botToken, apiUrl: config.slack.apiUrl } },
       log,
-      onCount: (name) => counters.inc(name),
-      onRestart: () => counters.inc('thread_restarts'),
+      onCount: (name, backend) => {
+        counters.inc(name);
+        if (name === 'backend_retries' && backend !== undefined) backendRetries.set(backend, (backendRetries.get(backend) ?? 0) + 1);
+      },
+      onRestart: () => counters.inc('worker_restarts'),
     });
     await publisher.start().catch(async (error: unknown) => {
       await persistence.close();
@@ -146,47 +185,45 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const refresh = createTokenRefresher({ apiUrl: config.slack.apiUrl, clientId, clientSecret, log });
     const identities = createIdentityDirectory({ store, keyring, log, now, refresh, onDropped: () => counters.inc('links_dropped') });
     const prompter = createLinkPrompter({ publicUrl: () => publicUrl, keyring, store, now });
+    const recognizer = createLinkRecognizer(config.backends);
+    const uninstalls = createUninstallGuard();
     const jobLog = log.child({ component: 'job' });
-    // app_uninstalled: jobs of that workspace received before it are dropped, not posted.
-    const uninstalledAt = new Map<string, number>();
-    const work = async (job: UnfurlJob) =>
-      (uninstalledAt.get(job.teamId) ?? -1) >= job.receivedAt
-        ? ({ kind: 'skipped', reason: 'workspace_uninstalled' } as const)
-        : runUnfurlJob(job, { allowedOrigins: config.lightstep.appOrigins, identities, prompter, publisher, links: identities });
+    const work = guardAttempts({ journal, maxCrashes: MAX_CRASHES, log }, async (job: UnfurlJob) =>
+      uninstalls.skips(job) ? ({ kind: 'skipped', reason: 'workspace_uninstalled' } as const) : runUnfurlJob(job, { recognizer, identities, prompter, publisher, links: identities }),
+    );
+    let feeder: JobFeeder | undefined;
+    let onRecovery: ReturnType<typeof expediteOnRecovery> | undefined;
     const queue = createUnfurlQueue({
       concurrency: config.concurrency,
+      capacity: JOBS_IN_MEMORY,
       now,
       work,
-      // Slack's per-workspace 429: re-run after Retry-After without holding a worker meanwhile.
-      retryDelay: (error, attempt) => {
-        if (!(error instanceof LsslackError)) return undefined;
-        if (error.code === 'slack_rate_limited' && attempt <= 5) return Number(error.detail ?? 1000) + Math.random() * 250;
-        // The thread running it died (most likely because of another job): one more try.
-        if (error.detail === THREAD_EXITED && attempt <= 1) return 0;
-        return undefined;
+      retry: createRetryPolicy({ rideOutMs: config.outageRideOutMs, now }),
+      onDeferred: (job, decision) => {
+        journal.deferred(job.id);
+        jobLog.debug({ jobId: job.id, reason: decision.reason, retryInMs: Math.round(decision.delayMs) }, 'job deferred');
       },
+      onRoom: () => feeder?.wake(),
       onDone: (job, outcome, durationMs) => {
         journal.done(job.id);
-        const record = jobs.record(job, outcome, durationMs);
-        const level = outcome.kind === 'failed' ? 'warn' : 'info';
-        jobLog[level](
-          { jobId: job.id, team: job.teamId, channel: job.channel, project: record.project, outcome: outcome.kind, detail: record.detail, ...(outcome.kind === 'failed' ? { reason: outcome.message } : {}), durationMs, latencyMs: record.latencyMs },
-          `job ${outcome.kind}`,
-        );
+        logJobOutcome(jobLog, job, jobs.record(job, outcome, durationMs), outcome);
+        onRecovery?.(outcome);
       },
     });
+    onRecovery = expediteOnRecovery(queue);
     const throttle = createPreviewThrottle({ queue, concurrency: config.concurrency, maxHoldMs: PREVIEW_MAX_HOLD_MS, log });
     closers.unshift(async () => throttle.stop());
     const pressure = createIntakePressure({ threshold: INTAKE_BURST_EVENTS, calmMs: INTAKE_CALM_MS, onChange: (busy) => throttle.onPressure(busy) });
     closers.unshift(async () => pressure.stop());
+    const admit = (fresh: readonly UnfurlJob[]) => feeder?.admit(fresh);
     const inner = createDispatcher({
       log,
       handlers: {
-        link_shared: createLinkSharedHandler({ queue, recorder, now }),
+        link_shared: createLinkSharedHandler({ admit, recorder, now }),
         ...createRevocationHandlers({
           dropLink: (team, user, reason) => identities.dropLink(team, user, reason),
           removeTeam: (team) => store.removeTeam(team),
-          markUninstalled: (team, at) => uninstalledAt.set(team, at),
+          markUninstalled: uninstalls.markUninstalled,
         }),
       },
     });
@@ -202,10 +239,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
         return result;
       },
     };
-    const metrics = createPrometheusMetrics(() => snapshot());
+    const metrics = createPrometheusMetrics(snapshot);
     jobs.on('job', (record) => metrics.observeJob(record));
     const status = statusRoutes({
-      snapshot: () => snapshot(),
+      snapshot,
       onChange: (listener) => {
         jobs.on('job', listener);
         return () => jobs.off('job', listener);
@@ -213,37 +250,36 @@ export function createDaemon(options: DaemonOptions): Daemon {
       metrics: () => metrics.render(),
       adminToken: config.adminToken,
     });
-    const oauth = oauthRoutes({
-      keyring,
+    const built: Running = {
       store,
-      log,
-      now,
-      publicUrl: () => publicUrl,
-      authorizeUrl: config.slack.authorizeUrl,
-      apiUrl: config.slack.apiUrl,
-      clientId,
-      clientSecret,
-      timeoutMs: options.oauthTimeoutMs,
-      // Deliver after linking: the unfurls that prompted this user are posted now, nobody reposts.
-      onLinked: async (team, user) => {
-        const delivered = (await store.takePending(team, user)).map((p) => jobFromPending(p, now()));
-        await journal.append(delivered);
-        queue.enqueue(delivered);
+      journal,
+      queue,
+      dispatcher,
+      status,
+      closers,
+      workerPids: () => publisher.pids(),
+      startFeeding: () => {
+        feeder = startJobFeeder({ journal, queue, log });
+        built.feeder = feeder;
+        closers.unshift(() => feeder!.stop());
+        if (journal.waitingCount() > 0) log.info({ jobs: journal.waitingCount() }, 'replaying unfinished jobs from the journal');
       },
-    });
-    const replay = () => {
-      if ('claim' in journal) {
-        // Replicas: unfinished jobs of any dead replica (or of our previous run) are claimed by lease.
-        const loop = startClaimLoop({ journal: journal as ClaimingJournal, queue, log, capacity: config.concurrency * 4 });
-        closers.unshift(() => loop.stop());
-        return;
-      }
-      const jobsToReplay = journal.live();
-      if (jobsToReplay.length === 0) return;
-      log.info({ jobs: jobsToReplay.length }, 'replaying unfinished jobs from the journal');
-      queue.enqueue(jobsToReplay);
+      oauth: oauthRoutes({
+        keyring,
+        store,
+        log,
+        now,
+        publicUrl: () => publicUrl,
+        authorizeUrl: config.slack.authorizeUrl,
+        apiUrl: config.slack.apiUrl,
+        clientId,
+        clientSecret,
+        timeoutMs: options.oauthTimeoutMs,
+        // Deliver after linking: the unfurls that prompted this user are posted now, nobody reposts.
+        onLinked: deliverAfterLinking({ store, journal, feeder: { admit: (fresh) => admit(fresh) }, now }),
+      }),
     };
-    return { store, keyring, journal, queue, replay, dispatcher, oauth, status, closers };
+    return built;
   }
 
   async function start(): Promise<{ httpUrl: string; publicUrl: string }> {
@@ -258,8 +294,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const address = await http.start();
     const httpUrl = `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
     if (config.sources['http.publicUrl'] === undefined) publicUrl = httpUrl;
-    // Prompts in replayed jobs need the public URL, so replay only now.
-    running.replay();
+    // Prompts in replayed jobs need the public URL, so feeding starts only now.
+    running.startFeeding();
 
     if (config.mode === 'socket') {
       if (config.slack.appToken === undefined) throw new LsslackError('config_invalid', 'Socket Mode needs SLACK_APP_TOKEN.');
@@ -279,7 +315,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     } else {
       connection.set('listening');
     }
-    log.info({ mode: config.mode, httpUrl, publicUrl, concurrency: config.concurrency, dataDir: config.dataDir, version: options.version }, 'lsslack started');
+    log.info({ mode: config.mode, httpUrl, publicUrl, concurrency: config.concurrency, backends: config.backends.map((b) => `${b.id} (${b.kind})`), dataDir: config.dataDir, version: options.version }, 'lsslack started');
     return { httpUrl, publicUrl };
   }
 
@@ -287,6 +323,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     stopping = true;
     // Intake first: no new events while running jobs finish.
     await running?.receiver?.stop();
+    await running?.feeder?.stop();
     const finished = (await running?.queue.stop(config.shutdownTimeoutMs)) ?? true;
     if (!finished) log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline reached with jobs still running');
     running?.status.closeStreams();
@@ -295,55 +332,15 @@ export function createDaemon(options: DaemonOptions): Daemon {
     log.info({}, 'lsslack stopped');
   }
 
-  async function snapshot(): Promise<StatusSnapshot> {
-    const at = now();
-    const reasons = await readiness();
-    const store = running?.store;
-    const [mappings, links, pending] = store === undefined ? [[], [], 0] : await Promise.all([store.listMappings(), store.listLinks(), store.countPending()]);
-    const log = jobs.snapshot();
-    return {
-      version: options.version,
-      mode: config.mode,
-      startedAt,
-      now: at,
-      uptimeS: Math.round((at - startedAt) / 1000),
-      ready: reasons.length === 0,
-      notReadyReasons: reasons,
-      connection: connection.snapshot(),
-      queue: running?.queue.stats() ?? { waiting: 0, running: 0, concurrency: config.concurrency, oldestWaitingMs: 0 },
-      counters: counters.snapshot(),
-      outcomes: log.outcomes,
-      failedByCode: log.failedByCode,
-      latencyMs: log.latencyMs,
-      auth: { usersMapped: mappings.length, usersLinked: links.length, promptsPending: pending, linksDropped: counters.get('links_dropped') },
-      recentJobs: log.recentJobs,
-      recentErrors: log.recentErrors,
-    };
-  }
-
   return {
     jobs,
     counters,
     status: snapshot,
     start,
+    workerPids: () => running?.workerPids() ?? [],
     stop() {
       stopped ??= stopOnce();
       return stopped;
     },
-  };
-}
-
-/** A remembered unfurl becomes a job again once its sharer has linked. */
-function jobFromPending(pending: PendingUnfurl, receivedAt: number): UnfurlJob {
-  return {
-    id: `${pending.eventId}:linked:${pending.id}`,
-    eventId: pending.eventId,
-    teamId: pending.teamId,
-    userId: pending.slackUserId,
-    channel: pending.channel,
-    messageTs: pending.messageTs,
-    target: pending.target,
-    url: pending.url,
-    receivedAt,
   };
 }

@@ -9,13 +9,13 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../domain/ports.js';
 import { createMemoryDeduper } from '../pipeline/deduper.js';
 import { createLocalRecorder, type NewJobRecorder } from '../pipeline/record-new-jobs.js';
-import type { ClaimingJournal, JobJournal } from '../pipeline/job-journal.js';
+import type { JobJournal } from '../pipeline/job-journal.js';
 
 /** Everything the daemon keeps, from one backend: the lowdb file (one box) or PostgreSQL (replicas). */
 export interface Persistence {
   readonly kind: 'lowdb' | 'postgres';
   readonly store: Store;
-  readonly journal: JobJournal | ClaimingJournal;
+  readonly journal: JobJournal;
   /** Dedupe + durable record of new jobs, atomically where it matters (replicas). */
   readonly recorder: NewJobRecorder;
   close(): Promise<void>;

@@ -5,7 +5,7 @@ import { LsslackError } from '../domain/errors.js';
 export const MANIFEST_LIMITS = { name: 35, description: 140, botDisplayName: 80, unfurlDomains: 5 } as const;
 
 export const DEFAULT_APP_NAME = 'lsslack';
-export const DEFAULT_APP_DESCRIPTION = 'Rich previews for Lightstep trace links: services, errors and the critical path, right in the channel.';
+export const DEFAULT_APP_DESCRIPTION = 'Rich previews of trace links (Lightstep, Jaeger, Zipkin, Grafana Tempo): services, errors and the critical path, in the channel.';
 
 /** Where the daemon serves the OAuth callback and (HTTP mode) the Events API. */
 export const OAUTH_CALLBACK_PATH = '/integration/auth/slack/callback';
@@ -15,7 +15,7 @@ export interface ManifestInput {
   readonly mode: Mode;
   /** LSSLACK_PUBLIC_URL, without a trailing slash needed. */
   readonly publicUrl: string;
-  /** config.lightstep.appOrigins (LIGHTSTEP_APP_URL). */
+  /** Origins of the trace links of every configured backend (their hosts become the unfurl domains). */
   readonly appOrigins: readonly string[];
   readonly name?: string;
   readonly description?: string;
@@ -45,11 +45,11 @@ export interface SlackManifest {
 /** The hosts Slack should send link_shared for: host names only (no scheme, port or path), de-duplicated. */
 export function unfurlDomainsFor(appOrigins: readonly string[]): string[] {
   const hosts = [...new Set(appOrigins.map((origin) => new URL(origin).hostname.toLowerCase()))];
-  if (hosts.length === 0) throw new LsslackError('usage', 'LIGHTSTEP_APP_URL names no origin, so the manifest would list no unfurl domain. Set it, e.g. LIGHTSTEP_APP_URL=https://app.lightstep.com.');
+  if (hosts.length === 0) throw new LsslackError('usage', 'No trace backend names a link host, so the manifest would list no unfurl domain. Configure one: LIGHTSTEP_APP_URL, LSSLACK_JAEGER_URL, LSSLACK_ZIPKIN_URL, LSSLACK_GRAFANA_URL, or "backends" in --config.');
   if (hosts.length > MANIFEST_LIMITS.unfurlDomains) {
     throw new LsslackError(
       'usage',
-      `LIGHTSTEP_APP_URL names ${hosts.length} hosts (${hosts.join(', ')}), but a Slack app may list at most ${MANIFEST_LIMITS.unfurlDomains} unfurl domains. Keep the ${MANIFEST_LIMITS.unfurlDomains} your teams share links from.`,
+      `The configured trace backends name ${hosts.length} hosts (${hosts.join(', ')}), but a Slack app may list at most ${MANIFEST_LIMITS.unfurlDomains} unfurl domains. Keep the ${MANIFEST_LIMITS.unfurlDomains} your teams share links from, or register a common parent domain (Slack matches its subdomains too).`,
     );
   }
   return hosts;

@@ -1,4 +1,7 @@
 /** The validated, read-only configuration every component gets a slice of. */
+import type { BackendConfig, TraceLimits } from '../adapters/backends/backend-config.js';
+import type { SettingKey } from './settings.js';
+
 export type Mode = 'socket' | 'http';
 
 export interface Config {
@@ -11,18 +14,19 @@ export interface Config {
     readonly apiUrl: string;
     readonly authorizeUrl: string;
   };
-  readonly lightstep: {
-    readonly appOrigins: readonly string[];
-    readonly apiUrl: string;
-    readonly org?: string;
-    readonly apiKey?: string;
-  };
+  /** The trace backends whose links are unfurled, in the order they are tried. */
+  readonly backends: readonly BackendConfig[];
+  readonly traceLimits: TraceLimits;
+  /** How long after its event a preview waits out an outage before it is given up. */
+  readonly outageRideOutMs: number;
   readonly mode: Mode;
   readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
   readonly dataDir: string;
   readonly concurrency: number;
-  /** Preview threads (fetch → analyse → render → post), apart from the thread that acks. */
-  readonly threads: number;
+  /** Preview worker processes (fetch → analyse → render → post), apart from the daemon that acks. */
+  readonly previewWorkers: number;
+  /** Heap limit of each preview worker, MiB. */
+  readonly previewHeapMb: number;
   readonly logLevel: string;
   readonly secretKey?: string;
   readonly adminToken?: string;
@@ -30,6 +34,8 @@ export interface Config {
   readonly storeUrl?: string;
   /** Where each setting's value came from, for `lsslack config list`. */
   readonly sources: Readonly<Record<string, SettingSource>>;
+  /** Each setting's effective value as given (secrets included: mask before showing). */
+  readonly values: Readonly<Partial<Record<SettingKey, string>>>;
 }
 
 export type SettingSource = 'flag' | 'env' | 'file' | 'saved' | 'default';

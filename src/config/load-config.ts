@@ -3,6 +3,7 @@ import path from 'node:path';
 import { LsslackError } from '../domain/errors.js';
 import type { Config, SettingSource } from './config.js';
 import { defaultDataDir } from './default-paths.js';
+import { loadBackends } from './load-backends.js';
 import type { EnvSnapshot } from './read-env.js';
 import { SETTINGS, type SettingKey, type SettingSpec } from './settings.js';
 
@@ -28,7 +29,7 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
  */
 export function loadConfig(input: LoadConfigInput): Config {
   const problems: string[] = [];
-  const fileValues = input.file === undefined ? {} : readConfigFile(input.file, problems);
+  const { values: fileValues, backends: fileBackends, private: filePrivate } = input.file === undefined ? { values: {}, backends: undefined, private: false } : readConfigFile(input.file, problems);
   const raw: Partial<Record<SettingKey, string>> = {};
   const sources: Record<string, SettingSource> = {};
   for (const spec of SETTINGS) {
@@ -39,18 +40,24 @@ export function loadConfig(input: LoadConfigInput): Config {
     const problem = checkValue(spec, picked.value);
     if (problem !== undefined) problems.push(describe(spec, picked.source, problem, input.file));
   }
-  if (input.require === 'start') problems.push(...missingForStart(raw));
+  // Backends only from values that passed their own checks (a bad URL is reported once, above).
+  const valid = Object.fromEntries(Object.entries(raw).filter(([key, value]) => checkValue(SETTINGS.find((s) => s.key === key)!, value!) === undefined)) as Partial<Record<SettingKey, string>>;
+  const loaded = loadBackends({ fromFile: fileBackends, file: input.file, filePrivate, settings: valid, env: input.env, strict: input.require === 'start' });
+  problems.push(...loaded.problems);
+  if (input.require === 'start') problems.push(...missingForStart(raw, loaded.backends.length));
   if (problems.length > 0) {
     throw new LsslackError('config_invalid', `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
-  return build(raw, input.env, sources);
+  return build(raw, input.env, sources, loaded.backends);
 }
 
 function pick(spec: SettingSpec, input: LoadConfigInput, fileValues: Record<string, string>): { value: string; source: SettingSource } | undefined {
   const flag = input.flags?.[spec.key];
   if (flag !== undefined) return { value: flag, source: 'flag' };
-  const env = input.env[spec.env];
-  if (env !== undefined) return { value: env, source: 'env' };
+  for (const name of [spec.env, ...(spec.envAliases ?? [])]) {
+    const env = input.env[name];
+    if (env !== undefined) return { value: env, source: 'env' };
+  }
   const file = fileValues[spec.key];
   if (file !== undefined) return { value: file, source: 'file' };
   const saved = input.saved?.[spec.key];
@@ -111,7 +118,7 @@ export function flagName(key: SettingKey): string {
   return bare.replace(/\./g, '-').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-function missingForStart(raw: Partial<Record<SettingKey, string>>): string[] {
+function missingForStart(raw: Partial<Record<SettingKey, string>>, backends: number): string[] {
   const problems: string[] = [];
   const need = (key: SettingKey, why: string, fix: string) => {
     if (raw[key] === undefined) {
@@ -125,40 +132,54 @@ function missingForStart(raw: Partial<Record<SettingKey, string>>): string[] {
   if (mode === 'http') need('slack.signingSecret', 'HTTP mode verifies every request with the signing secret', 'Copy it from Basic Information → App Credentials → Signing Secret.');
   need('slack.clientId', 'users link their Slack identity through OAuth', 'Copy it from Basic Information → App Credentials → Client ID.');
   need('slack.clientSecret', 'users link their Slack identity through OAuth', 'Copy it from Basic Information → App Credentials → Client Secret.');
-  need('lightstep.org', 'trace links do not name the organization', 'Set it to your Lightstep organization name.');
-  need('lightstep.apiKey', 'stored traces are fetched with an API key', 'Create one in Lightstep under Settings → API Keys (Viewer is enough).');
+  if (backends === 0) {
+    problems.push('No trace backend is configured, so no link would ever unfurl. Set LIGHTSTEP_ORG and LIGHTSTEP_API_KEY (Lightstep), LSSLACK_JAEGER_URL (Jaeger), LSSLACK_ZIPKIN_URL (Zipkin) or LSSLACK_GRAFANA_URL with LSSLACK_TEMPO_URL (Grafana/Tempo), or list them under "backends" in a --config file (README, "Trace backends").');
+  }
   if (raw['store.url'] !== undefined) {
     need('secretKey', 'replicas sharing PostgreSQL must decrypt each other\'s stored tokens, so they need the same key', 'Generate one with `openssl rand -hex 32` and give every replica the same value.');
   }
   return problems;
 }
 
-function readConfigFile(file: string, problems: string[]): Record<string, string> {
+interface ConfigFile {
+  readonly values: Record<string, string>;
+  /** The `backends` list, unparsed (load-backends.ts checks it). */
+  readonly backends: unknown;
+  /** Mode 0600 (or stricter): only then may it hold secrets. */
+  readonly private: boolean;
+}
+
+function readConfigFile(file: string, problems: string[]): ConfigFile {
+  const empty: ConfigFile = { values: {}, backends: undefined, private: false };
   let text: string;
+  let mode: number;
   try {
     text = readFileSync(file, 'utf8');
+    mode = statSync(file).mode;
   } catch (error) {
     problems.push(`--config ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): check the path and permissions.`);
-    return {};
+    return empty;
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
     problems.push(`--config ${file} is not valid JSON (${(error as Error).message}): compare it with config.example.json.`);
-    return {};
+    return empty;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     problems.push(`--config ${file} must hold a JSON object like config.example.json.`);
-    return {};
+    return empty;
   }
+  const { backends, ...rest } = parsed as Record<string, unknown>;
   const flat: Record<string, string> = {};
-  flatten(parsed as Record<string, unknown>, '', flat, problems, file);
+  flatten(rest, '', flat, problems, file);
+  const isPrivate = (mode & 0o077) === 0;
   const secrets = SETTINGS.filter((s) => s.secret && flat[s.key] !== undefined);
-  if (secrets.length > 0 && (statSync(file).mode & 0o077) !== 0) {
+  if (secrets.length > 0 && !isPrivate) {
     problems.push(`--config ${file} holds secrets (${secrets.map((s) => s.key).join(', ')}) but other users can read it: run \`chmod 600 ${path.resolve(file)}\`, or move the secrets to the environment.`);
   }
-  return flat;
+  return { values: flat, backends, private: isPrivate };
 }
 
 function flatten(obj: Record<string, unknown>, prefix: string, out: Record<string, string>, problems: string[], file: string): void {
@@ -179,7 +200,7 @@ function flatten(obj: Record<string, unknown>, prefix: string, out: Record<strin
   }
 }
 
-function build(raw: Partial<Record<SettingKey, string>>, env: EnvSnapshot, sources: Record<string, SettingSource>): Config {
+function build(raw: Partial<Record<SettingKey, string>>, env: EnvSnapshot, sources: Record<string, SettingSource>, backends: Config['backends']): Config {
   const host = raw['http.host'] ?? '127.0.0.1';
   const port = Number(raw['http.port'] ?? 3000);
   const hostForUrl = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
@@ -193,23 +214,22 @@ function build(raw: Partial<Record<SettingKey, string>>, env: EnvSnapshot, sourc
       apiUrl: withTrailingSlash(raw['slack.apiUrl'] ?? 'https://slack.com/api/'),
       authorizeUrl: raw['slack.authorizeUrl'] ?? 'https://slack.com/oauth/v2/authorize',
     }),
-    lightstep: Object.freeze({
-      appOrigins: Object.freeze((raw['lightstep.appUrl'] ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '').map((o) => new URL(o).origin)),
-      apiUrl: (raw['lightstep.apiUrl'] ?? 'https://api.lightstep.com').replace(/\/+$/, ''),
-      org: raw['lightstep.org'],
-      apiKey: raw['lightstep.apiKey'],
-    }),
+    backends: Object.freeze(backends.map((b) => Object.freeze(b))),
+    traceLimits: Object.freeze({ maxBytes: Number(raw.traceMaxBytes ?? 64 * 1024 * 1024), deadlineMs: Math.round(Number(raw.traceDeadline ?? 20) * 1000) }),
+    outageRideOutMs: Math.round(Number(raw.outageRideOut ?? 1800) * 1000),
     mode: (raw.mode ?? 'socket') as Config['mode'],
     http: Object.freeze({ host, port, publicUrl: (raw['http.publicUrl'] ?? `http://${hostForUrl}:${port}`).replace(/\/+$/, '') }),
     dataDir: path.resolve(raw.dataDir ?? defaultDataDir(env)),
     concurrency: Number(raw.concurrency ?? 8),
-    threads: Number(raw.threads ?? 1),
+    previewWorkers: Number(raw.previewWorkers ?? 1),
+    previewHeapMb: Number(raw.previewHeapMb ?? 1024),
     logLevel: raw.logLevel ?? 'info',
     secretKey: raw.secretKey,
     adminToken: raw.adminToken,
     shutdownTimeoutMs: Math.round(Number(raw.shutdownTimeout ?? 10) * 1000),
     storeUrl: raw['store.url'],
     sources: Object.freeze(sources),
+    values: Object.freeze({ ...raw }),
   });
 }
 

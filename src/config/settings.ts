@@ -18,6 +18,8 @@ export interface SettingSpec {
   readonly check?: (value: string) => string | undefined;
   readonly min?: number;
   readonly max?: number;
+  /** Older names of the environment variable, still read (the first name wins). */
+  readonly envAliases?: readonly string[];
 }
 
 export type SettingKey =
@@ -32,13 +34,25 @@ export type SettingKey =
   | 'lightstep.apiUrl'
   | 'lightstep.org'
   | 'lightstep.apiKey'
+  | 'jaeger.url'
+  | 'jaeger.apiUrl'
+  | 'zipkin.url'
+  | 'zipkin.apiUrl'
+  | 'grafana.url'
+  | 'grafana.tempoUrl'
+  | 'grafana.tempoDatasource'
+  | 'grafana.tempoTenant'
+  | 'traceMaxBytes'
+  | 'traceDeadline'
+  | 'outageRideOut'
   | 'mode'
   | 'http.host'
   | 'http.port'
   | 'http.publicUrl'
   | 'dataDir'
   | 'concurrency'
-  | 'threads'
+  | 'previewWorkers'
+  | 'previewHeapMb'
   | 'logLevel'
   | 'secretKey'
   | 'adminToken'
@@ -60,13 +74,25 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'lightstep.apiUrl', env: 'LIGHTSTEP_API_URL', kind: 'url', secret: false, fallback: 'https://api.lightstep.com', description: 'Lightstep public API base URL' },
   { key: 'lightstep.org', env: 'LIGHTSTEP_ORG', kind: 'string', secret: false, description: 'Lightstep organization name (it never appears in trace links)' },
   { key: 'lightstep.apiKey', env: 'LIGHTSTEP_API_KEY', kind: 'string', secret: true, description: 'Lightstep API key (sent as Authorization: Bearer)' },
+  { key: 'jaeger.url', env: 'LSSLACK_JAEGER_URL', kind: 'url', secret: false, description: 'Jaeger UI base URL: defines the backend "jaeger" (links {url}/trace/{id})' },
+  { key: 'jaeger.apiUrl', env: 'LSSLACK_JAEGER_API_URL', kind: 'url', secret: false, description: 'Jaeger query service API base URL, when not the UI URL' },
+  { key: 'zipkin.url', env: 'LSSLACK_ZIPKIN_URL', kind: 'url', secret: false, description: 'Zipkin UI base URL: defines the backend "zipkin" (links {url}/zipkin/traces/{id})' },
+  { key: 'zipkin.apiUrl', env: 'LSSLACK_ZIPKIN_API_URL', kind: 'url', secret: false, description: 'Zipkin API base URL, when not the UI URL' },
+  { key: 'grafana.url', env: 'LSSLACK_GRAFANA_URL', kind: 'url', secret: false, description: 'Grafana root URL: with LSSLACK_TEMPO_URL defines the backend "grafana" (Explore links)' },
+  { key: 'grafana.tempoUrl', env: 'LSSLACK_TEMPO_URL', kind: 'url', secret: false, description: "Tempo query API base URL behind Grafana's Tempo datasource" },
+  { key: 'grafana.tempoDatasource', env: 'LSSLACK_TEMPO_DATASOURCE', kind: 'string', secret: false, description: 'uid of that Tempo datasource in Grafana (default "tempo")', check: (v) => (/^[A-Za-z0-9_-]{1,40}$/.test(v) ? undefined : 'must be a Grafana datasource uid (letters, digits, - and _)') },
+  { key: 'grafana.tempoTenant', env: 'LSSLACK_TEMPO_TENANT', kind: 'string', secret: false, description: 'Tempo tenant sent as X-Scope-OrgID (multi-tenant Tempo)' },
+  { key: 'traceMaxBytes', env: 'LSSLACK_TRACE_MAX_BYTES', kind: 'int', secret: false, fallback: String(64 * 1024 * 1024), min: 65_536, max: 1024 * 1024 * 1024, description: 'largest trace reply read from a backend, bytes (default 64 MiB); larger ones get a "too large" preview' },
+  { key: 'traceDeadline', env: 'LSSLACK_TRACE_DEADLINE', kind: 'seconds', secret: false, fallback: '20', min: 1, max: 600, description: 'seconds one trace request may take, headers and body together' },
+  { key: 'outageRideOut', env: 'LSSLACK_OUTAGE_RIDE_OUT', kind: 'seconds', secret: false, fallback: '1800', min: 0, max: 86_400, description: 'seconds a preview waits out an outage of a backend or Slack before it is given up' },
   { key: 'mode', env: 'LSSLACK_MODE', kind: 'mode', secret: false, fallback: 'socket', description: 'how Slack events arrive: socket or http' },
   { key: 'http.host', env: 'LSSLACK_HOST', kind: 'string', secret: false, fallback: '127.0.0.1', description: 'address of the built-in HTTP listener' },
   { key: 'http.port', env: 'LSSLACK_PORT', kind: 'int', secret: false, fallback: '3000', min: 0, max: 65535, description: 'port of the built-in HTTP listener (0 = any free port)' },
   { key: 'http.publicUrl', env: 'LSSLACK_PUBLIC_URL', kind: 'url', secret: false, description: 'how browsers reach the listener (OAuth links); default http://HOST:PORT' },
   { key: 'dataDir', env: 'LSSLACK_DATA_DIR', kind: 'path', secret: false, description: 'where the store, key and journal live; default a per-user data directory' },
   { key: 'concurrency', env: 'LSSLACK_CONCURRENCY', kind: 'int', secret: false, fallback: '8', min: 1, max: 1024, description: 'how many unfurls run at once' },
-  { key: 'threads', env: 'LSSLACK_THREADS', kind: 'int', secret: false, fallback: '1', min: 1, max: 64, description: 'threads that fetch, analyse and post previews (the main thread only acks and records)' },
+  { key: 'previewWorkers', env: 'LSSLACK_PREVIEW_WORKERS', envAliases: ['LSSLACK_THREADS'], kind: 'int', secret: false, fallback: '1', min: 1, max: 64, description: 'preview worker processes that fetch, analyse and post previews (the daemon only acks, records and decides)' },
+  { key: 'previewHeapMb', env: 'LSSLACK_PREVIEW_HEAP_MB', kind: 'int', secret: false, fallback: '1024', min: 64, max: 65_536, description: "heap limit of each preview worker, MiB: a trace needing more gets a \"too large\" preview" },
   { key: 'logLevel', env: 'LSSLACK_LOG_LEVEL', kind: 'level', secret: false, fallback: 'info', description: 'log level: fatal, error, warn, info, debug, trace or silent' },
   { key: 'secretKey', env: 'LSSLACK_SECRET_KEY', kind: 'string', secret: true, description: 'key that encrypts tokens and signs links (64 hex chars); generated into the data dir when unset', check: (v) => (/^[0-9a-fA-F]{64}$/.test(v) ? undefined : 'must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`') },
   { key: 'adminToken', env: 'LSSLACK_ADMIN_TOKEN', kind: 'string', secret: true, description: 'bearer token required by /status and /metrics (else loopback only)', check: (v) => (v.length >= 16 ? undefined : 'must be at least 16 characters') },

@@ -17,8 +17,6 @@ const TOP_CONTRIBUTORS = 5;
 export interface AnalyseOptions {
   /** Lowercase hex prefix from the `#span-…` fragment (or a full selected span id). */
   readonly selectedSpanPrefix?: string;
-  /** The span the trace was fetched by; accepted for symmetry with TraceRef, not needed today. */
-  readonly seedSpanId?: string;
 }
 
 type SpanName = TraceSummary['root'];
@@ -29,12 +27,12 @@ type SpanName = TraceSummary['root'];
  * @param trace - a normalised trace; duplicate span ids keep their first occurrence
  * @param options - the selected span prefix from the link, if any
  * @returns the summary the renderer needs
- * @throws LsslackError `lightstep_bad_response` when the trace has no spans
+ * @throws LsslackError `backend_bad_response` when the trace has no spans
  */
 export function analyseTrace(trace: Trace, options: AnalyseOptions): TraceSummary {
   const spans = trace.spans;
   if (!Array.isArray(spans) || spans.length === 0) {
-    throw new LsslackError('lightstep_bad_response', 'stored trace contains no spans');
+    throw new LsslackError('backend_bad_response', 'the trace contains no spans');
   }
   const index = indexSpans(spans);
   const stats = collectStats(index);
@@ -58,6 +56,7 @@ export function analyseTrace(trace: Trace, options: AnalyseOptions): TraceSummar
   return {
     ...summary,
     ...(trace.traceId === undefined ? {} : { traceId: trace.traceId }),
+    ...(trace.partial === undefined ? {} : { partial: trace.partial }),
     ...(stats.firstError < 0 ? {} : { firstError: nameOf(spanAt(spans, stats.firstError)) }),
     ...(selection.span === undefined ? {} : { selected: selection.span }),
   };

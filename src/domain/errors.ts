@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'backend_rate_limited'
   | 'trace_too_large'
   | 'trace_timeout'
+  | 'poison'
   | 'slack_rate_limited'
   | 'slack_api_error'
   | 'slack_unavailable'
@@ -31,16 +32,46 @@ export type ErrorCode =
   | 'checks_failed'
   | 'internal';
 
-export class LsslackError extends Error {
-  readonly code: ErrorCode;
-  /** Extra, non-secret detail safe to log (e.g. the Slack error string). */
-  readonly detail?: string;
+/**
+ * Typed facts an error carries for the edges and policies that handle it (retry, metrics, HTTP
+ * status). Every field is safe to log: none ever holds a token or a secret.
+ */
+export interface ErrorFacts {
+  /** When trying again can succeed (a 429's Retry-After), ms from now. */
+  readonly retryAfterMs?: number;
+  /** The error string the upstream API gave (Slack's `error`, a backend's message). */
+  readonly upstream?: string;
+  /** The preview worker running the job died; the job itself may be what killed it. */
+  readonly workerLost?: boolean;
+  /** A deadline passed before the other side finished (a request body, a reply). */
+  readonly timedOut?: boolean;
+  /** The trace backend (its configured id) the error came from. */
+  readonly backend?: string;
+}
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; detail?: string } = {}) {
+export class LsslackError extends Error implements ErrorFacts {
+  readonly code: ErrorCode;
+  readonly retryAfterMs?: number;
+  readonly upstream?: string;
+  readonly workerLost?: boolean;
+  readonly timedOut?: boolean;
+  readonly backend?: string;
+
+  constructor(code: ErrorCode, message: string, options: ErrorFacts & { readonly cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LsslackError';
     this.code = code;
-    if (options.detail !== undefined) this.detail = options.detail;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.upstream !== undefined) this.upstream = options.upstream;
+    if (options.workerLost !== undefined) this.workerLost = options.workerLost;
+    if (options.timedOut !== undefined) this.timedOut = options.timedOut;
+    if (options.backend !== undefined) this.backend = options.backend;
+  }
+
+  /** The facts alone, as plain data (to cross a process boundary or reach a log line). */
+  facts(): ErrorFacts {
+    const { retryAfterMs, upstream, workerLost, timedOut, backend } = this;
+    return Object.fromEntries(Object.entries({ retryAfterMs, upstream, workerLost, timedOut, backend }).filter(([, v]) => v !== undefined)) as ErrorFacts;
   }
 }
 

@@ -3,9 +3,18 @@ import type { JobOutcome, Trace, TraceRef, UnfurlContent, UnfurlJob, UnfurlTarge
 
 export type FetchTraceResult = { readonly kind: 'found'; readonly trace: Trace } | { readonly kind: 'not_found' };
 
-/** A trace backend (Lightstep's public API). Throws LsslackError for outages and bad replies. */
+/**
+ * The configured trace backends. Throws LsslackError for outages (`backend_unavailable`,
+ * `backend_rate_limited`), refusals (`backend_unauthorized`), bad replies (`backend_bad_response`)
+ * and replies past the limits (`trace_too_large`, `trace_timeout`).
+ */
 export interface TraceSource {
   fetchTrace(ref: TraceRef, signal?: AbortSignal): Promise<FetchTraceResult>;
+}
+
+/** Which configured backend, if any, a shared URL is a trace link of. Never throws. */
+export interface LinkRecognizer {
+  recognise(url: string): TraceRef | undefined;
 }
 
 /** Who may see what: admin mappings and completed identity links. */
@@ -54,6 +63,8 @@ export interface Logger {
 
 /** What the job asks of the heavy step: the trace behind a link, previewed in Slack with the sharer's token. */
 export interface PreviewRequest {
+  /** The job this preview is for (a worker that dies running it knows whom to suspect). */
+  readonly jobId: string;
   readonly teamId: string;
   readonly target: UnfurlTarget;
   /** The URL exactly as it arrived (the `unfurls` key must match it). */
@@ -62,9 +73,17 @@ export interface PreviewRequest {
   readonly userToken: string;
 }
 
+/** What was learnt of the trace; every kind but `found` got a preview saying why there is no more. */
+export type PreviewedTrace =
+  | { readonly kind: 'found'; readonly spanCount: number; readonly partial: boolean }
+  | { readonly kind: 'not_found' }
+  /** Over the byte cap, or too big for the preview worker's heap. */
+  | { readonly kind: 'too_large'; readonly message: string }
+  /** The backend answered but did not finish sending it within the deadline. */
+  | { readonly kind: 'timeout'; readonly message: string };
+
 export interface PreviewResult {
-  /** Whether the trace was still stored (a "trace gone" preview is posted when it was not). */
-  readonly trace: { readonly kind: 'found'; readonly spanCount: number } | { readonly kind: 'not_found' };
+  readonly trace: PreviewedTrace;
   readonly posted: PostResult;
 }
 
@@ -79,7 +98,7 @@ export interface PreviewPublisher {
 }
 
 export interface UnfurlJobPorts {
-  readonly allowedOrigins: readonly string[];
+  readonly recognizer: LinkRecognizer;
   readonly identities: IdentityDirectory;
   readonly prompter: AuthPrompter;
   readonly publisher: PreviewPublisher;

@@ -5,6 +5,7 @@
  * send interaction payloads we would have to acknowledge. Every dynamic string is escaped and clipped
  * to a fixed budget far below Slack's limits, so the body stays valid whatever the span names are.
  */
+import type { PreviewedTrace } from './ports.js';
 import type { Block, SpanSummary, TraceRef, TraceSummary, UnfurlContent } from './types.js';
 
 /** Width, in characters, of a waterfall bar. */
@@ -20,8 +21,9 @@ const BUDGET = {
   operation: 150,
   pathName: 60,
   row: 80,
-  project: 100,
+  where: 100,
   prefix: 40,
+  reason: 300,
 } as const;
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
@@ -58,47 +60,71 @@ export function formatDuration(us: number): string {
 /**
  * Renders the unfurl of a trace that was found.
  *
- * @param summary - the analysis of the stored trace
- * @param ref - the link that was shared (for the project and the "open" link)
+ * @param summary - the analysis of the trace
+ * @param ref - the link that was shared (for where it lives and the "open" link)
  */
 export function renderUnfurl(summary: TraceSummary, ref: TraceRef): UnfurlContent {
   const blocks: Block[] = [
     section(`*${clippedLabel(summary.root.service, summary.root.name)}*`),
-    context(statsElements(summary)),
+    context(statsElements(summary, ref)),
   ];
   const selection = selectionBlock(summary, ref);
   if (selection !== undefined) blocks.push(selection);
   const path = criticalPathBlock(summary);
   if (path !== undefined) blocks.push(path);
-  blocks.push(context([openLink(ref, `project ${clipEscaped(ref.project, BUDGET.project)}`)]));
+  blocks.push(context([openLink(ref, whereText(ref))]));
   return { blocks };
 }
 
 /**
- * Renders the unfurl of a link whose trace Lightstep no longer has (stored traces live ~7 days), so
- * the user learns why there is no preview instead of seeing nothing.
+ * Renders the unfurl of a link whose trace cannot be shown — the backend no longer has it (stored
+ * traces expire), or it is too large or too slow to fetch — so the person learns why there is no
+ * preview instead of seeing nothing, and can still open it.
+ *
+ * @param trace - what was learnt of the trace
+ * @param ref - the link that was shared
+ */
+export function renderNotice(trace: Exclude<PreviewedTrace, { kind: 'found' }>, ref: TraceRef): UnfurlContent {
+  const where = whereText(ref);
+  const heading = `*${clipEscaped(ref.display.product, BUDGET.where)} trace*${where === undefined ? '' : ` in ${where}`}`;
+  return { blocks: [section(`${heading}\n${noticeText(trace, ref)}`), context([openLink(ref)])] };
+}
+
+/**
+ * Renders the unfurl of a link whose trace the backend no longer has.
  *
  * @param ref - the link that was shared
  */
 export function renderTraceGone(ref: TraceRef): UnfurlContent {
-  return {
-    blocks: [
-      section(
-        `*Lightstep trace* in project ${clipEscaped(ref.project, BUDGET.project)}\n` +
-          'This trace is no longer stored: Lightstep keeps stored traces for about 7 days.',
-      ),
-      context([openLink(ref)]),
-    ],
-  };
+  return renderNotice({ kind: 'not_found' }, ref);
 }
 
-/** Duration and counts, plus the incomplete-trace warning and the first error when there are any. */
-function statsElements(summary: TraceSummary): string[] {
+function noticeText(trace: Exclude<PreviewedTrace, { kind: 'found' }>, ref: TraceRef): string {
+  switch (trace.kind) {
+    case 'not_found':
+      return clipEscaped(ref.display.notFound, BUDGET.reason);
+    case 'too_large':
+      return `This trace is too large to preview here (${clipEscaped(trace.message, BUDGET.reason)}). Open it in ${clipEscaped(ref.display.product, BUDGET.where)} instead.`;
+    case 'timeout':
+      return `${clipEscaped(ref.display.product, BUDGET.where)} did not finish sending this trace in time, so there is no preview. Open it there instead.`;
+  }
+}
+
+/** `project checkout`, escaped; undefined when the backend has no such notion. */
+function whereText(ref: TraceRef): string | undefined {
+  return ref.display.where === undefined ? undefined : clipEscaped(ref.display.where, BUDGET.where);
+}
+
+/** Duration and counts, plus the incomplete-trace warnings and the first error when there are any. */
+function statsElements(summary: TraceSummary, ref: TraceRef): string[] {
   const errors = summary.errorCount === 0 ? 'no errors' : plural(summary.errorCount, 'error');
   const elements = [
     `*${formatDuration(summary.durationUs)}* · ${plural(summary.spanCount, 'span')} · ` +
       `${plural(summary.serviceCount, 'service')} · ${errors}`,
   ];
+  if (summary.partial !== undefined) {
+    elements.push(`:warning: ${clipEscaped(ref.display.product, BUDGET.where)} returned part of this trace only: ${clipEscaped(summary.partial, BUDGET.reason)}`);
+  }
   if (summary.orphanCount > 0) {
     elements.push(`:warning: ${plural(summary.orphanCount, 'orphan span')} (incomplete trace)`);
   }
@@ -171,7 +197,9 @@ function bar(share: number): string {
  */
 function openLink(ref: TraceRef, suffix?: string): string {
   const url = escapeMrkdwn(ref.url.replace(/&amp;/g, '&')).replace(/\|/g, '%7C');
-  const link = url.length <= MAX_LINK_LENGTH ? `<${url}|Open trace in Lightstep>` : 'Open the link above in Lightstep';
+  // The product name is configuration, not trace data, but it is escaped and kept free of `>` and `|` all the same.
+  const product = clipEscaped(ref.display.product, BUDGET.where).replace(/[|]/g, ' ').replace(/&gt;/g, ' ');
+  const link = url.length <= MAX_LINK_LENGTH ? `<${url}|Open trace in ${product}>` : `Open the link above in ${product}`;
   return suffix === undefined ? link : `${link} · ${suffix}`;
 }
 

@@ -1,20 +1,36 @@
 /** Plain data shared by every step of the unfurl pipeline. No I/O, no SDK types. */
 
-/** A trace link found in a Slack message, reduced to what the pipeline needs. */
+/** What a backend fetches a trace by: its id, or (Lightstep's stored traces) one of its spans. */
+export type TraceLookup = { readonly kind: 'trace'; readonly traceId: string } | { readonly kind: 'span'; readonly spanId: string };
+
+/** How a backend's traces are named in a preview. Plain text (the renderer escapes it). */
+export interface TraceDisplay {
+  /** The product in "Open trace in …": Lightstep, Jaeger, Zipkin, Grafana. */
+  readonly product: string;
+  /** Where the trace lives, beside the link: `project checkout`, `datasource tempo-prod`. */
+  readonly where?: string;
+  /** Why the backend may no longer have the trace, said when it answered "not found". */
+  readonly notFound: string;
+}
+
+/** A trace link found in a Slack message, recognised by one configured backend. */
 export interface TraceRef {
   /** The URL exactly as it arrived in the event (the `unfurls` key must match it). */
   readonly url: string;
-  /** Origin of the link, e.g. `https://app.lightstep.com`. */
-  readonly origin: string;
-  /** Lightstep project name (first path segment). */
-  readonly project: string;
-  /** 16-hex span id used to fetch the stored trace. */
-  readonly seedSpanId: string;
+  /** Id of the configured backend that recognised it (grants and logs name it). */
+  readonly backendId: string;
   /**
-   * Span selected in the UI (`#span-<hex>`), lowercase hex, possibly abbreviated: Lightstep's own
-   * examples shorten it, so it is matched as a unique prefix against the trace's span ids.
+   * The grant scope the trace falls in, for backends that have several (a Lightstep project, a
+   * Grafana datasource uid); undefined where a grant of the whole backend is the only kind.
+   */
+  readonly scope?: string;
+  readonly lookup: TraceLookup;
+  /**
+   * Span selected in the UI, lowercase hex, possibly abbreviated (Lightstep's own examples shorten
+   * it), so it is matched as a unique prefix against the trace's span ids.
    */
   readonly selectedSpanPrefix?: string;
+  readonly display: TraceDisplay;
 }
 
 export type SpanKind = 'server' | 'client' | 'producer' | 'consumer' | 'internal';
@@ -77,6 +93,8 @@ export interface SpanSummary {
 /** What the analysis step produces; everything the renderer needs. */
 export interface TraceSummary {
   readonly traceId?: string;
+  /** The backend said the trace is incomplete, and why (Trace.partial). */
+  readonly partial?: string;
   readonly root: { readonly spanId: string; readonly service: string; readonly name: string };
   readonly startUs: number;
   readonly durationUs: number;
@@ -125,23 +143,33 @@ export interface UnfurlJob {
   readonly receivedAt: number;
 }
 
-/** Admin-made mapping of a Slack user to a Lightstep user and the projects they may see. */
+/**
+ * Admin-made mapping of a Slack user to a person in the trace tools and what they may see.
+ * A grant is `backend` (all of it) or `backend/scope` (one Lightstep project, one Grafana
+ * datasource); `lightstep/checkout` is what `--projects checkout` always meant.
+ */
 export interface UserMapping {
   readonly teamId: string;
   readonly slackUserId: string;
-  readonly lightstepUser: string;
-  /** Project names, or `'*'` for every project. */
-  readonly projects: readonly string[] | '*';
+  /** The person in the trace tools (an e-mail or user name), for whoever reads `users list`. */
+  readonly traceUser: string;
+  readonly grants: readonly string[];
   readonly mappedAt: string;
 }
 
 export type OutcomeKind = 'unfurled' | 'prompted' | 'not_authorized' | 'not_found' | 'skipped' | 'failed';
 
+/** Which backend, and which scope of it, a job's link was for. */
+export interface OutcomeWhere {
+  readonly backend: string;
+  readonly scope?: string;
+}
+
 /** How a job ended. Expected endings are values; `failed` carries the error code. */
 export type JobOutcome =
-  | { readonly kind: 'unfurled'; readonly project: string; readonly spanCount: number }
-  | { readonly kind: 'prompted'; readonly project: string; readonly reason: 'not_mapped' | 'not_linked' }
-  | { readonly kind: 'not_authorized'; readonly project: string }
-  | { readonly kind: 'not_found'; readonly project: string }
+  | (OutcomeWhere & { readonly kind: 'unfurled'; readonly spanCount: number; readonly partial?: boolean })
+  | (OutcomeWhere & { readonly kind: 'prompted'; readonly reason: 'not_mapped' | 'not_linked' })
+  | (OutcomeWhere & { readonly kind: 'not_authorized' })
+  | (OutcomeWhere & { readonly kind: 'not_found' })
   | { readonly kind: 'skipped'; readonly reason: 'not_a_trace_link' | 'duplicate' | 'workspace_uninstalled' }
-  | { readonly kind: 'failed'; readonly project?: string; readonly code: string; readonly message: string };
+  | (Partial<OutcomeWhere> & { readonly kind: 'failed'; readonly code: string; readonly message: string });

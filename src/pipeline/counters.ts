@@ -1,4 +1,4 @@
-/** Monotonic counters since start, by name (events_received, slack_429, lightstep_retries…). */
+/** Monotonic counters since start, by name (events_received, slack_429, backend_retries…). */
 export interface Counters {
   inc(name: CounterName, by?: number): void;
   get(name: CounterName): number;
@@ -12,11 +12,11 @@ export type CounterName =
   | 'events_ignored'
   | 'envelopes_dropped'
   | 'slack_429'
-  | 'lightstep_retries'
+  | 'backend_retries'
   | 'links_dropped'
-  | 'thread_restarts';
+  | 'worker_restarts';
 
-const NAMES: readonly CounterName[] = ['events_received', 'events_acked', 'events_deduplicated', 'events_ignored', 'envelopes_dropped', 'slack_429', 'lightstep_retries', 'links_dropped', 'thread_restarts'];
+const NAMES: readonly CounterName[] = ['events_received', 'events_acked', 'events_deduplicated', 'events_ignored', 'envelopes_dropped', 'slack_429', 'backend_retries', 'links_dropped', 'worker_restarts'];
 
 export function createCounters(): Counters {
   const values = Object.fromEntries(NAMES.map((n) => [n, 0])) as Record<CounterName, number>;

@@ -3,10 +3,10 @@ import type { DispatchResult } from './inbound-event.js';
 import type { EventHandler } from './dispatch.js';
 import { jobsFromLinkShared } from './link-shared.js';
 import type { NewJobRecorder } from './record-new-jobs.js';
-import type { UnfurlQueue } from './unfurl-queue.js';
 
 export interface LinkSharedHandlerOptions {
-  readonly queue: Pick<UnfurlQueue, 'enqueue'>;
+  /** Hands recorded jobs to the queue (or leaves them in the journal when memory is full). */
+  readonly admit: (jobs: readonly UnfurlJob[]) => void;
   readonly recorder: NewJobRecorder;
   readonly now?: () => number;
   /** How long the same (team, channel, message_ts, url) is remembered. */
@@ -38,7 +38,7 @@ export function createLinkSharedHandler(options: LinkSharedHandlerOptions): Even
       return { kind: 'rejected', reason: (error as Error).message };
     }
     if (fresh.length === 0) return { kind: 'duplicate' };
-    options.queue.enqueue(fresh);
+    options.admit(fresh);
     return { kind: 'queued', jobs: fresh.length };
   };
 }

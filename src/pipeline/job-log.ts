@@ -7,7 +7,9 @@ export interface JobRecord {
   readonly jobId: string;
   readonly team: string;
   readonly channel: string;
-  readonly project?: string;
+  /** The backend (its configured id) the link was for, and the scope in it (a project, a datasource). */
+  readonly backend?: string;
+  readonly scope?: string;
   readonly outcome: OutcomeKind;
   readonly detail?: string;
   readonly durationMs: number;
@@ -24,6 +26,8 @@ export interface ErrorRecord {
 
 export interface JobLogSnapshot {
   readonly outcomes: Readonly<Record<OutcomeKind, number>>;
+  /** Outcomes of the jobs whose link a backend recognised, per backend id. */
+  readonly outcomesByBackend: Readonly<Record<string, Readonly<Partial<Record<OutcomeKind, number>>>>>;
   readonly failedByCode: Readonly<Record<string, number>>;
   readonly recentJobs: readonly JobRecord[];
   readonly recentErrors: readonly ErrorRecord[];
@@ -41,6 +45,7 @@ const LATENCY_WINDOW = 1024;
 export class JobLog extends EventEmitter {
   readonly #outcomes: Record<OutcomeKind, number> = { unfurled: 0, prompted: 0, not_authorized: 0, not_found: 0, skipped: 0, failed: 0 };
   readonly #failedByCode: Record<string, number> = {};
+  readonly #byBackend = new Map<string, Partial<Record<OutcomeKind, number>>>();
   readonly #jobs: JobRecord[] = [];
   readonly #errors: ErrorRecord[] = [];
   readonly #latency: number[] = [];
@@ -55,9 +60,15 @@ export class JobLog extends EventEmitter {
   record(job: UnfurlJob, outcome: JobOutcome, durationMs: number): JobRecord {
     const at = this.#now();
     this.#outcomes[outcome.kind] += 1;
-    const project = 'project' in outcome ? outcome.project : undefined;
+    const backend = 'backend' in outcome ? outcome.backend : undefined;
+    const scope = 'scope' in outcome ? outcome.scope : undefined;
+    if (backend !== undefined) {
+      const counts = this.#byBackend.get(backend) ?? {};
+      counts[outcome.kind] = (counts[outcome.kind] ?? 0) + 1;
+      this.#byBackend.set(backend, counts);
+    }
     const detail = outcome.kind === 'failed' ? outcome.code : 'reason' in outcome ? outcome.reason : undefined;
-    const record: JobRecord = { at, jobId: job.id, team: job.teamId, channel: job.channel, project, outcome: outcome.kind, detail, durationMs, latencyMs: at - job.receivedAt };
+    const record: JobRecord = { at, jobId: job.id, team: job.teamId, channel: job.channel, ...(backend === undefined ? {} : { backend }), ...(scope === undefined ? {} : { scope }), outcome: outcome.kind, detail, durationMs, latencyMs: at - job.receivedAt };
     push(this.#jobs, record, RECENT_JOBS);
     if (outcome.kind === 'failed') {
       this.#failedByCode[outcome.code] = (this.#failedByCode[outcome.code] ?? 0) + 1;
@@ -80,6 +91,7 @@ export class JobLog extends EventEmitter {
     const sorted = [...this.#latency].sort((a, b) => a - b);
     return {
       outcomes: { ...this.#outcomes },
+      outcomesByBackend: Object.fromEntries([...this.#byBackend].map(([b, counts]) => [b, { ...counts }])),
       failedByCode: { ...this.#failedByCode },
       recentJobs: [...this.#jobs].reverse(),
       recentErrors: [...this.#errors].reverse(),

@@ -27,6 +27,11 @@ export interface StatusSnapshot {
   readonly queue: QueueStats;
   readonly counters: Readonly<Record<CounterName, number>> & { readonly events_deduplicated: number };
   readonly outcomes: JobLogSnapshot['outcomes'];
+  readonly outcomesByBackend: JobLogSnapshot['outcomesByBackend'];
+  /** Quick in-request retries per backend id. */
+  readonly backendRetries: Readonly<Record<string, number>>;
+  /** The configured backends, in the order links are tried. */
+  readonly backends: readonly { readonly id: string; readonly kind: string }[];
   readonly failedByCode: JobLogSnapshot['failedByCode'];
   readonly latencyMs: JobLogSnapshot['latencyMs'];
   readonly auth: AuthStats;

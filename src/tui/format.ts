@@ -74,3 +74,9 @@ export function firstThatFits(candidates: readonly string[], width: number): str
 export function outcomeLabel(outcome: string): string {
   return outcome.replace(/_/g, ' ');
 }
+
+/** `lightstep/checkout`, `jaeger`, or `—` for a job no backend recognised. */
+export function traceScope(job: { readonly backend?: string; readonly scope?: string }): string {
+  if (job.backend === undefined) return '—';
+  return job.scope === undefined ? job.backend : `${job.backend}/${job.scope}`;
+}

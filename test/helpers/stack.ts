@@ -2,12 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { openLowdbStore } from '../../src/adapters/store/lowdb-store.js';
 import type { Store } from '../../src/adapters/store/store.js';
 import { createDaemon, type Daemon } from '../../src/app/daemon.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/cli/create-logger.js';
 import { simulatorEnv } from '../../src/cli/simulator-env.js';
+import { startJaegerSimulator, type JaegerSimulator } from '../../src/simulators/jaeger/index.js';
+import { startTempoSimulator, type TempoSimulator } from '../../src/simulators/tempo/index.js';
+import { startZipkinSimulator, type ZipkinSimulator } from '../../src/simulators/zipkin/index.js';
 import type { Config } from '../../src/config/config.js';
 import { sampleCheckoutTrace, startLightstepSimulator, type LightstepSimulator } from '../../src/simulators/lightstep/index.js';
 import { startSlackSimulator, type SlackSimulator } from '../../src/simulators/slack/index.js';
@@ -30,6 +33,10 @@ export class LogCapture extends Writable {
 export interface Stack {
   readonly slack: SlackSimulator;
   readonly lightstep: LightstepSimulator;
+  /** The other backends, configured as `jaeger`, `zipkin` and `grafana` (its Tempo datasource). */
+  readonly jaeger: JaegerSimulator;
+  readonly zipkin: ZipkinSimulator;
+  readonly tempo: TempoSimulator;
   readonly daemon: Daemon;
   readonly config: Config;
   readonly logs: LogCapture;
@@ -47,7 +54,8 @@ export const PROJECT = 'checkout';
 
 export interface StackOptions {
   readonly env?: Record<string, string>;
-  readonly mappings?: Array<{ teamId?: string; slackUserId?: string; projects: string[] | '*' }>;
+  /** `projects` are Lightstep projects (grants `lightstep/p`, or `lightstep` for '*'); `grants` as `users map --allow` takes them. */
+  readonly mappings?: Array<{ teamId?: string; slackUserId?: string; projects?: string[] | '*'; grants?: string[] }>;
   readonly startDaemon?: boolean;
   readonly dataDir?: string;
   /** The daemon's clock (default Date.now), so tests can move time forward. */
@@ -57,6 +65,14 @@ export interface StackOptions {
   readonly slack?: Parameters<typeof startSlackSimulator>[0];
   /** Link every mapped user through the OAuth flow after start (default true). */
   readonly linked?: boolean;
+  /** Options for the backend simulators (credentials they require, older API versions…). */
+  readonly simulators?: {
+    readonly jaeger?: Parameters<typeof startJaegerSimulator>[0];
+    readonly zipkin?: Parameters<typeof startZipkinSimulator>[0];
+    readonly tempo?: Parameters<typeof startTempoSimulator>[0];
+  };
+  /** `--config FILE` for the daemon (a `backends` list, say). */
+  readonly configFile?: string;
 }
 
 /** Both simulators plus a daemon wired to them on loopback, with captured logs. */
@@ -65,19 +81,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const slack = await startSlackSimulator(options.slack);
   const lightstep = await startLightstepSimulator({ org: 'test-org', projects: [PROJECT, 'payments'] });
   lightstep.addTrace(PROJECT, sampleCheckoutTrace());
+  const [jaeger, zipkin, tempo] = await Promise.all([startJaegerSimulator(options.simulators?.jaeger), startZipkinSimulator(options.simulators?.zipkin), startTempoSimulator(options.simulators?.tempo)]);
+  jaeger.addTrace(sampleCheckoutTrace());
+  zipkin.addTrace(sampleCheckoutTrace());
+  tempo.addTrace(sampleCheckoutTrace(), tempo.multitenant ? { tenant: 'acme' } : undefined);
+  const stopSimulators = async () => {
+    await Promise.all([slack.stop(), lightstep.stop(), jaeger.stop(), zipkin.stop(), tempo.stop()]);
+  };
   const config = loadConfig({
     env: {
-      ...simulatorEnv({ slack, lightstep }, dataDir),
+      ...simulatorEnv({ slack, lightstep, jaeger, zipkin, tempo }, dataDir),
       LSSLACK_LOG_LEVEL: 'debug',
       ...options.env,
     },
+    file: options.configFile,
     require: 'start',
   });
   const logs = new LogCapture();
-  const log = pino({ level: config.logLevel }, logs);
+  // The daemon's own logger (its redaction list included), writing into the capture.
+  const log = createLogger(config.logLevel, logs);
   const seed = await openLowdbStore({ dataDir });
   for (const m of options.mappings ?? [{ projects: [PROJECT] }]) {
-    await seed.putMapping({ teamId: m.teamId ?? TEAM, slackUserId: m.slackUserId ?? USER, lightstepUser: 'ada@example.com', projects: m.projects, mappedAt: new Date().toISOString() });
+    await seed.putMapping({ teamId: m.teamId ?? TEAM, slackUserId: m.slackUserId ?? USER, traceUser: 'ada@example.com', grants: grantsOf(m), mappedAt: new Date().toISOString() });
   }
   await seed.close();
   const daemon = createDaemon({ config, log, version: 'test', clientPingTimeoutMs: 400, now: options.now, oauthTimeoutMs: options.oauthTimeoutMs });
@@ -88,10 +113,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ({ httpUrl, publicUrl } = await daemon.start());
       if (config.mode === 'socket') await slack.waitForSocketConnections(1, 10_000);
     } catch (error) {
-      // A daemon that cannot start must not leave the simulators (or its threads) running.
+      // A daemon that cannot start must not leave the simulators (or its workers) running.
       await daemon.stop();
-      await slack.stop();
-      await lightstep.stop();
+      await stopSimulators();
       throw error;
     }
   }
@@ -99,6 +123,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stack: Stack = {
     slack,
     lightstep,
+    jaeger,
+    zipkin,
+    tempo,
     daemon,
     config,
     logs,
@@ -113,8 +140,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async stop() {
       await daemon.stop();
       for (const s of opened) await s.close();
-      await slack.stop();
-      await lightstep.stop();
+      await stopSimulators();
       if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -134,6 +160,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
   }
   return stack;
+}
+
+/** The grants a test mapping stands for. */
+export function grantsOf(m: { projects?: string[] | '*'; grants?: string[] }): string[] {
+  if (m.grants !== undefined) return m.grants;
+  if (m.projects === '*') return ['lightstep'];
+  return (m.projects ?? []).map((p) => `lightstep/${p}`);
 }
 
 /** A Lightstep trace link for the sample trace. */

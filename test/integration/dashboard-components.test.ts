@@ -141,9 +141,9 @@ describe('dashboard components, from real snapshots', () => {
     assert.match(text, /lsslack test · socket · up \d+s · ready/);
     assert.match(text, /● live/);
     // Recent jobs: newest first, with team, channel, project and outcome.
-    assert.match(text, /\d\d:\d\d:\d\d\s+T0SIM\s+C0PAY\s+payments\s+not authorized/);
-    assert.match(text, /T0SIM\s+C0DASH\s+checkout\s+unfurled/);
-    assert.match(text, /Errors · Slack 429s 0 · Lightstep retries 0/);
+    assert.match(text, /\d\d:\d\d:\d\d\s+T0SIM\s+C0PAY\s+lightstep\/payments\s+not authorized/);
+    assert.match(text, /T0SIM\s+C0DASH\s+lightstep\/checkout\s+unfurled/);
+    assert.match(text, /Errors · Slack 429s 0 · backend retries 0/);
     assert.match(text, /q quit · p pause/);
     // The throughput sparkline has drawn something for the jobs that just finished.
     assert.match(text, /[▂▃▄▅▆▇█]/);

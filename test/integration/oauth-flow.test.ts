@@ -462,7 +462,7 @@ describe('identity linking: every rejection is a readable 4xx page and stores no
     const res = await new Browser(stack).get(authUrl);
     assertRejected(res, 403, /admin/i);
     const command = visibleText(/<code>([\s\S]*?)<\/code>/.exec(res.body)?.[1] ?? '');
-    assert.match(command, /^lsslack users map U0STRANGER <lightstep-user> --team T0SIM --projects \S+$/);
+    assert.match(command, /^lsslack users map U0STRANGER <trace-user> --team T0SIM --allow \S+$/);
     assert.equal(res.body.includes('Add to Slack'), false, 'no flow that ends in nothing');
     await assertNothingLinked(stack, from, ['U0STRANGER']);
   });
@@ -829,7 +829,7 @@ describe('identity linking in a real headless browser', () => {
       assert.equal(opened?.status(), 200);
       await page.screenshot({ path: '/tmp/lsslack-link-page.png', fullPage: true });
       everyPage.push({ url: page.url(), body: await page.content() });
-      assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Connect Slack to Lightstep');
+      assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Connect Slack to lsslack');
 
       await page.getByRole('link', { name: 'Add to Slack' }).click();
       await page.waitForURL((u) => u.pathname === `${AUTH}/callback`);

@@ -36,9 +36,9 @@ describe('PostgreSQL job leases', { skip }, () => {
       await Promise.all(conns.map((c) => migrate(c.pool, c.schema)));
       const [a, b, c] = conns.map((conn) => createPgJournal({ pool: conn.pool, log, now, leaseMs: 10_000 }));
       await a!.append(Array.from({ length: 50 }, (_, i) => job(i, clock + i)));
-      assert.deepEqual(await b!.claim(100), [], 'leased to a live owner');
+      assert.deepEqual(await b!.take(100), [], 'leased to a live owner');
       clock += 11_000; // a "died": its lease ran out without renewal
-      const [fromB, fromC] = await Promise.all([b!.claim(100), c!.claim(100)]);
+      const [fromB, fromC] = await Promise.all([b!.take(100), c!.take(100)]);
       const ids = [...fromB!, ...fromC!].map((j) => j.id);
       assert.equal(ids.length, 50);
       assert.equal(new Set(ids).size, 50, 'no job claimed twice');
@@ -73,7 +73,7 @@ describe('replicas on one database', { skip }, () => {
     baseEnv = { ...simulatorEnv(slack, lightstep, os.tmpdir()), LSSLACK_STORE_URL: fresh.url, LSSLACK_SECRET_KEY: randomBytes(32).toString('hex') };
     const conn = createPgPool(fresh.url, log);
     await migrate(conn.pool, conn.schema);
-    await createPgStore(conn.pool).putMapping({ teamId: TEAM, slackUserId: USER, lightstepUser: 'ada@example.com', projects: ['checkout'], mappedAt: new Date().toISOString() });
+    await createPgStore(conn.pool).putMapping({ teamId: TEAM, slackUserId: USER, traceUser: 'ada@example.com', grants: ['lightstep/checkout'], mappedAt: new Date().toISOString() });
     await conn.pool.end();
   });
   after(async () => {

@@ -65,7 +65,8 @@ describe('status endpoints against a running daemon', () => {
     assert.ok(newest !== undefined);
     assert.equal(newest.team, 'T0SIM');
     assert.equal(newest.channel, 'C0ENDP');
-    assert.equal(newest.project, 'checkout');
+    assert.equal(newest.backend, 'lightstep');
+    assert.equal(newest.scope, 'checkout');
     assert.equal(newest.outcome, 'unfurled');
     assert.equal(typeof newest.durationMs, 'number');
     assert.ok(now.recentJobs.length <= 20 && now.recentErrors.length <= 10);

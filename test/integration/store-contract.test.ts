@@ -7,7 +7,6 @@ import { pino } from 'pino';
 import { openPersistence, type Persistence } from '../../src/app/open-persistence.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { UnfurlJob } from '../../src/domain/types.js';
-import type { ClaimingJournal } from '../../src/pipeline/job-journal.js';
 import { freshSchemaUrl, postgresAvailable } from '../helpers/postgres.js';
 
 const log = pino({ level: 'silent' });
@@ -68,11 +67,11 @@ for (const backend of [lowdbBackend(), postgresBackend()]) {
     const test = (name: string, fn: () => Promise<void>) => it(name, { skip: ok ? false : 'PostgreSQL not reachable (see the notice above)' }, fn);
 
     test('mappings: put, find, replace, list, remove', async () => {
-      await p.store.putMapping({ teamId: 'T1', slackUserId: 'U1', lightstepUser: 'ada', projects: ['a', 'b'], mappedAt: 'x' });
-      await p.store.putMapping({ teamId: 'T1', slackUserId: 'U2', lightstepUser: 'bob', projects: '*', mappedAt: 'y' });
-      await p.store.putMapping({ teamId: 'T1', slackUserId: 'U1', lightstepUser: 'ada2', projects: ['c'], mappedAt: 'z' });
-      assert.deepEqual(await p.store.findMapping('T1', 'U1'), { teamId: 'T1', slackUserId: 'U1', lightstepUser: 'ada2', projects: ['c'], mappedAt: 'z' });
-      assert.equal((await p.store.findMapping('T1', 'U2'))?.projects, '*');
+      await p.store.putMapping({ teamId: 'T1', slackUserId: 'U1', traceUser: 'ada', grants: ['lightstep/a', 'lightstep/b'], mappedAt: 'x' });
+      await p.store.putMapping({ teamId: 'T1', slackUserId: 'U2', traceUser: 'bob', grants: ['lightstep', 'grafana/tempo-prod'], mappedAt: 'y' });
+      await p.store.putMapping({ teamId: 'T1', slackUserId: 'U1', traceUser: 'ada2', grants: ['jaeger'], mappedAt: 'z' });
+      assert.deepEqual(await p.store.findMapping('T1', 'U1'), { teamId: 'T1', slackUserId: 'U1', traceUser: 'ada2', grants: ['jaeger'], mappedAt: 'z' });
+      assert.deepEqual((await p.store.findMapping('T1', 'U2'))?.grants, ['lightstep', 'grafana/tempo-prod']);
       assert.equal(await p.store.findMapping('T2', 'U1'), undefined);
       assert.equal((await p.store.listMappings()).length, 2);
       assert.equal(await p.store.removeMapping('T1', 'U2'), true);
@@ -119,7 +118,7 @@ for (const backend of [lowdbBackend(), postgresBackend()]) {
       assert.ok(snapshot.mappings.length >= 1);
       await p.store.removeMapping('T1', 'U1');
       await p.store.importData(snapshot);
-      assert.equal((await p.store.findMapping('T1', 'U1'))?.lightstepUser, 'ada2');
+      assert.equal((await p.store.findMapping('T1', 'U1'))?.traceUser, 'ada2');
     });
 
     test('recorder: new jobs are recorded once; repeats of the event or of a message link are not', async () => {
@@ -141,19 +140,45 @@ for (const backend of [lowdbBackend(), postgresBackend()]) {
       for (const id of ['Ev100:0', 'Ev100:1', 'Ev200:1', 'Ev300:0']) p.journal.done(id);
     });
 
-    test('journal: appended jobs are durable until done', async () => {
+    test('journal: appended jobs are durable until done, and come back to whoever takes them', async () => {
       await p.journal.append([job(1), job(2)]);
       p.journal.done('Ev1:0');
       await p.close();
       p = await backend.open();
-      if ('claim' in p.journal) {
-        // Released at close: claimable at once by the next owner.
-        const claimed = await (p.journal as ClaimingJournal).claim(10);
-        assert.deepEqual(claimed.map((j) => j.id), ['Ev2:0']);
-      } else {
-        assert.deepEqual(p.journal.live().map((j) => j.id), ['Ev2:0']);
-      }
+      // Released at close (replicas) or read back from the file (one box): taken at once by the next owner.
+      assert.deepEqual((await p.journal.take(10)).map((j) => j.id), ['Ev2:0']);
+      assert.deepEqual(await p.journal.take(10), [], 'taken once');
       p.journal.done('Ev2:0');
+    });
+
+    test('journal: spilled jobs wait, and are taken back oldest first', async () => {
+      await p.journal.append([job(11), job(12), job(13), job(14)]);
+      p.journal.spill(['Ev12:0', 'Ev13:0', 'Ev14:0']);
+      // Spilling is recorded in the background with PostgreSQL: wait until it shows.
+      let first: UnfurlJob[] = [];
+      for (let i = 0; i < 100 && first.length === 0; i++) {
+        first = await p.journal.take(2);
+        if (first.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.deepEqual(first.map((j) => j.id), ['Ev12:0', 'Ev13:0']);
+      assert.deepEqual(first[0], job(12), 'the whole job comes back');
+      assert.deepEqual((await p.journal.take(5)).map((j) => j.id), ['Ev14:0']);
+      for (const id of ['Ev11:0', 'Ev12:0', 'Ev13:0', 'Ev14:0']) p.journal.done(id);
+    });
+
+    test('journal: attempts cut short are counted across a restart; a deferral resets the count', async () => {
+      await p.journal.append([job(21), job(22)]);
+      assert.equal(await p.journal.started('Ev21:0'), 1);
+      assert.equal(await p.journal.started('Ev21:0'), 2);
+      assert.equal(await p.journal.started('Ev22:0'), 1);
+      p.journal.deferred('Ev22:0');
+      await p.close();
+      p = await backend.open();
+      await p.journal.take(10);
+      assert.equal(await p.journal.started('Ev21:0'), 3, 'two attempts died with the process before');
+      assert.equal(await p.journal.started('Ev22:0'), 1, 'its only attempt ended with a deferral');
+      p.journal.done('Ev21:0');
+      p.journal.done('Ev22:0');
     });
   });
 }

@@ -51,17 +51,18 @@ describe('unfurl outcomes', () => {
     assert.ok(Date.now() - started >= 900, 'waited for the reset before retrying');
   });
 
-  it('fails the job with a code after the retry budget, without posting', async () => {
-    const failedBefore = stack.daemon.jobs.snapshot().outcomes.failed;
+  it('rides out a Lightstep outage: nothing is posted while it lasts, the preview comes once it is back', async () => {
     const unfurlsBefore = stack.slack.unfurls().length;
-    // The client retries 3 times: four failures exhaust the budget.
-    stack.lightstep.failNext(4, { status: 500 });
+    const failedBefore = stack.daemon.jobs.snapshot().outcomes.failed;
+    // Far more failures than the client's one quick retry: the job is deferred, not failed.
+    stack.lightstep.failNext(6, { status: 500 });
     await share();
-    for (let i = 0; i < 100 && stack.daemon.jobs.snapshot().outcomes.failed === failedBefore; i += 1) await settle(100);
-    const snapshot = stack.daemon.jobs.snapshot();
-    assert.equal(snapshot.outcomes.failed, failedBefore + 1);
-    assert.equal(snapshot.failedByCode.lightstep_unavailable, 1);
-    assert.equal(stack.slack.unfurls().length, unfurlsBefore);
+    await waitFor(() => stack.lightstep.storedTraceRequestCount() > 0 && stack.daemon.jobs.snapshot().outcomes.failed === failedBefore, 'the first failures');
+    const wait = await nextUnfurl();
+    const call = await wait();
+    assert.match(JSON.stringify(call.args.unfurls), /frontend: GET \/checkout/);
+    assert.equal(stack.slack.unfurls().length, unfurlsBefore + 1, 'posted once, after the outage');
+    assert.equal(stack.daemon.jobs.snapshot().outcomes.failed, failedBefore, 'not failed');
   });
 
   it('still unfurls when Lightstep is slow', async () => {
@@ -122,5 +123,25 @@ describe('unfurl outcomes', () => {
     for (const secret of [stack.slack.botToken, stack.slack.appToken, stack.lightstep.apiKey, stack.slack.clientSecret]) {
       assert.equal(stack.logs.text.includes(secret), false, `a log line contains ${secret.slice(0, 5)}…`);
     }
+  });
+});
+
+describe('an outage longer than the ride-out time', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ env: { LSSLACK_OUTAGE_RIDE_OUT: '2' } });
+  });
+  after(async () => {
+    await stack.stop();
+  });
+
+  it('ends the job as backend_unavailable after LSSLACK_OUTAGE_RIDE_OUT, without posting', async () => {
+    const unfurlsBefore = stack.slack.unfurls().length;
+    stack.lightstep.failNext(1_000, { status: 503 });
+    await stack.slack.sendEvent(linkSharedEvent({ teamId: TEAM, userId: USER, channel: 'C9', messageTs: '1749993100.000001', urls: [traceUrl()] }));
+    await waitFor(() => stack.daemon.jobs.snapshot().failedByCode.backend_unavailable === 1, 'the job to be given up', 20_000);
+    assert.equal(stack.slack.unfurls().length, unfurlsBefore, 'nothing posted for an outage');
+    assert.ok(stack.lightstep.storedTraceRequestCount() >= 4, 'tried again while the ride-out lasted');
+    assert.match(stack.logs.text, /"code":"backend_unavailable"|"detail":"backend_unavailable"/);
   });
 });

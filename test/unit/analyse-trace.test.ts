@@ -210,10 +210,10 @@ describe('analyseTrace', () => {
     assert.equal('traceId' in summary, false);
   });
 
-  it('throws lightstep_bad_response for a trace without spans', () => {
+  it('throws backend_bad_response for a trace without spans', () => {
     assert.throws(
       () => analyseTrace({ spans: [] }, {}),
-      (error: unknown) => error instanceof LsslackError && error.code === 'lightstep_bad_response',
+      (error: unknown) => error instanceof LsslackError && error.code === 'backend_bad_response',
     );
   });
 

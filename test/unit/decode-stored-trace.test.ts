@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { decodeStoredTrace } from '../../src/adapters/lightstep/decode-stored-trace.js';
+import { decodeStoredTrace } from '../../src/adapters/backends/lightstep/decode-stored-trace.js';
 import { LsslackError } from '../../src/domain/errors.js';
 
 /** A stored-traces reply shaped like trace-backends.md §1, with the quirks real data has. */
@@ -80,7 +80,7 @@ function expectBadResponse(json: unknown, message: RegExp): void {
     () => decodeStoredTrace(json),
     (error: unknown) => {
       assert.ok(error instanceof LsslackError, 'an LsslackError');
-      assert.equal(error.code, 'lightstep_bad_response');
+      assert.equal(error.code, 'backend_bad_response');
       assert.match(error.message, message);
       return true;
     },

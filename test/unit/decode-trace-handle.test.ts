@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { decodeTraceHandle } from '../../src/domain/decode-trace-handle.js';
+import { decodeTraceHandle } from '../../src/adapters/backends/lightstep/decode-trace-handle.js';
 
 // A minimal protobuf encoder, independent of the decoder under test, shaped like the real handles
 // described in trace-backends.md §1 (fields 1, 2, 5, 6, 7).

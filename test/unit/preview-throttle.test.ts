@@ -8,7 +8,7 @@ describe('preview throttle', () => {
   it('holds previews during a burst, trickles them once the oldest waited maxHoldMs, restores them after', async () => {
     const settings: number[] = [];
     let oldestWaitingMs = 0;
-    const queue = { setConcurrency: (n: number) => settings.push(n), stats: () => ({ waiting: 5, running: 0, concurrency: settings.at(-1) ?? 8, oldestWaitingMs }) };
+    const queue = { setConcurrency: (n: number) => settings.push(n), stats: () => ({ waiting: 5, running: 0, deferred: 0, concurrency: settings.at(-1) ?? 8, oldestWaitingMs }) };
     const throttle = createPreviewThrottle({ queue, concurrency: 8, maxHoldMs: 1_000, log: pino({ level: 'silent' }), checkEveryMs: 10 });
     throttle.onPressure(true);
     assert.deepEqual(settings, [0], 'held');

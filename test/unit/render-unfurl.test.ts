@@ -6,11 +6,15 @@ import type { Block, SpanSummary, TraceRef, TraceSummary, UnfurlContent } from '
 
 const REF: TraceRef = {
   url: 'https://app.lightstep.com/demo/trace?span_guid=a000000000000001&amp;at_micros=1#span-c0',
-  origin: 'https://app.lightstep.com',
-  project: 'demo',
-  seedSpanId: 'a000000000000001',
+  backendId: 'lightstep',
+  scope: 'demo',
+  lookup: { kind: 'span', spanId: 'a000000000000001' },
   selectedSpanPrefix: 'c0',
+  display: { product: 'Lightstep', where: 'project demo', notFound: 'This trace is no longer stored: Lightstep keeps stored traces for about 7 days.' },
 };
+
+/** The same link in another Lightstep project (as the Lightstep backend names it). */
+const inProject = (project: string): TraceRef => ({ ...REF, scope: project, display: { ...REF.display, where: `project ${project}` } });
 
 const OPEN_LINK = '<https://app.lightstep.com/demo/trace?span_guid=a000000000000001&amp;at_micros=1#span-c0|Open trace in Lightstep>';
 
@@ -180,7 +184,7 @@ describe('renderUnfurl', () => {
       topContributors: [{ spanId: 'r', service: evil, name: 'a>b', criticalUs: 1, share: 1 }],
       selected: { ...SELECTED, service: '<s>', ancestry: [{ spanId: 'p', service: '&', name: '&' }] },
     };
-    const content = renderUnfurl(summary, { ...REF, project: '<proj>' });
+    const content = renderUnfurl(summary, inProject('<proj>'));
     assertWithinLimits(content);
     assertEscaped(content);
     assert.equal(blockText(content.blocks[0]), '*&lt;!channel&gt; &amp; &lt;@U123&gt;: a&gt;b*');
@@ -205,7 +209,7 @@ describe('renderUnfurl', () => {
       topContributors: contributors,
       selected: { ...SELECTED, service: huge('&'), name: huge('😀'), ancestry },
     };
-    const content = renderUnfurl(summary, { ...REF, project: huge('&') });
+    const content = renderUnfurl(summary, inProject(huge('&')));
     assertWithinLimits(content);
     assertEscaped(content);
     assert.ok(blockText(content.blocks[0])?.includes('…'));
@@ -254,7 +258,7 @@ describe('renderTraceGone', () => {
   });
 
   it('escapes and clips the project name', () => {
-    const content = renderTraceGone({ ...REF, project: `a&b${'&'.repeat(5000)}` });
+    const content = renderTraceGone(inProject(`a&b${'&'.repeat(5000)}`));
     assertWithinLimits(content);
     assertEscaped(content);
     assert.match(blockText(content.blocks[0]) ?? '', /^\*Lightstep trace\* in project a&amp;b(&amp;)+…\n/);

@@ -62,17 +62,19 @@ describe('unfurl queue', () => {
     assert.equal(await queue.stop(1000), true);
   });
 
-  it("re-runs a job after retryDelay without holding a worker, then records one outcome", async () => {
+  it("re-runs a job after the retry decision's delay without holding a worker, then records one outcome", async () => {
     let calls = 0;
     const outcomes: JobOutcome[] = [];
+    const deferred: string[] = [];
     const queue = createUnfurlQueue({
       concurrency: 1,
       work: async () => {
         calls += 1;
-        if (calls === 1) throw new LsslackError('slack_rate_limited', 'slow down', { detail: '30' });
+        if (calls === 1) throw new LsslackError('slack_rate_limited', 'slow down', { retryAfterMs: 30 });
         return { kind: 'skipped', reason: 'not_a_trace_link' };
       },
-      retryDelay: (error, attempt) => (error instanceof LsslackError && attempt <= 1 ? Number(error.detail) : undefined),
+      retry: (_job, error, attempt) => (error instanceof LsslackError && attempt <= 1 ? { delayMs: error.retryAfterMs ?? 0, reason: error.code, crash: false } : undefined),
+      onDeferred: (j, decision) => deferred.push(`${j.id} ${decision.reason}`),
       onDone: (_j, outcome) => outcomes.push(outcome),
     });
     queue.enqueue([job(1)]);
@@ -82,6 +84,51 @@ describe('unfurl queue', () => {
     for (let i = 0; i < 500 && outcomes.length === 0; i++) await sleep(10);
     assert.equal(calls, 2);
     assert.deepEqual(outcomes, [{ kind: 'skipped', reason: 'not_a_trace_link' }]);
+    assert.deepEqual(deferred, ['Ev1:0 slack_rate_limited']);
+    await queue.stop(1000);
+  });
+
+  it('holds at most `capacity` jobs in memory and hands back the rest; room opens as jobs end', async () => {
+    const gate = gatedWork();
+    let rooms = 0;
+    const queue = createUnfurlQueue({ concurrency: 2, capacity: 3, work: gate.work, onDone: () => undefined, onRoom: () => (rooms += 1) });
+    const overflow = queue.enqueue([job(1), job(2), job(3), job(4), job(5)]);
+    assert.deepEqual(overflow.map((j) => j.id), ['Ev4:0', 'Ev5:0']);
+    assert.equal(queue.room(), 0);
+    await sleep(10);
+    gate.release.shift()?.();
+    for (let i = 0; i < 100 && rooms === 0; i++) await sleep(5);
+    assert.equal(rooms, 1);
+    assert.equal(queue.room(), 1);
+    assert.deepEqual(queue.enqueue([job(4), job(5)]).map((j) => j.id), ['Ev5:0']);
+    while (gate.release.length > 0 || gate.running() > 0) {
+      gate.release.shift()?.();
+      await sleep(2);
+    }
+    assert.equal(await queue.stop(1000), true);
+  });
+
+  it('expedites deferred jobs whose failure matches, and leaves the others to their back-off', async () => {
+    const calls = new Map<string, number>();
+    const outcomes: string[] = [];
+    const queue = createUnfurlQueue({
+      concurrency: 2,
+      random: () => 0.5,
+      work: async (j) => {
+        const n = (calls.get(j.id) ?? 0) + 1;
+        calls.set(j.id, n);
+        if (n === 1) throw new LsslackError(j.id === 'Ev1:0' ? 'backend_unavailable' : 'slack_rate_limited', 'down', { backend: 'jaeger' });
+        return { kind: 'skipped', reason: 'not_a_trace_link' };
+      },
+      retry: (_j, error) => ({ delayMs: 60_000, reason: (error as LsslackError).code, crash: false }),
+      onDone: (j) => outcomes.push(j.id),
+    });
+    queue.enqueue([job(1), job(2)]);
+    for (let i = 0; i < 100 && queue.stats().deferred < 2; i++) await sleep(5);
+    assert.equal(queue.expedite((e) => e instanceof LsslackError && e.code === 'backend_unavailable'), 1);
+    for (let i = 0; i < 300 && outcomes.length === 0; i++) await sleep(10);
+    assert.deepEqual(outcomes, ['Ev1:0']);
+    assert.equal(queue.stats().deferred, 1, 'the rate-limited one still waits');
     await queue.stop(1000);
   });
 });

@@ -46,19 +46,24 @@ export function createPrometheusMetrics(snapshot: () => Promise<StatusSnapshot>)
     [{ result: 'dropped' }, s.counters.envelopes_dropped],
   ]);
   counterFrom('lsslack_jobs_total', 'Unfurl jobs by outcome', ['outcome'], (s) => Object.entries(s.outcomes).map(([outcome, n]) => [{ outcome }, n]));
+  counterFrom('lsslack_backend_jobs_total', 'Unfurl jobs by trace backend (configured id) and outcome', ['backend', 'outcome'], (s) =>
+    Object.entries(s.outcomesByBackend).flatMap(([backend, counts]) => Object.entries(counts).map(([outcome, n]) => [{ backend, outcome }, n ?? 0] as [Record<string, string>, number])),
+  );
   counterFrom('lsslack_jobs_failed_total', 'Failed unfurl jobs by error code', ['code'], (s) => Object.entries(s.failedByCode).map(([code, n]) => [{ code }, n]));
   counterFrom('lsslack_slack_rate_limited_total', 'Slack 429 answers to chat.unfurl', [], (s) => [[{}, s.counters.slack_429]]);
-  counterFrom('lsslack_lightstep_retries_total', 'Retried Lightstep API requests', [], (s) => [[{}, s.counters.lightstep_retries]]);
-  counterFrom('lsslack_preview_thread_restarts_total', 'Preview threads that died and were started again', [], (s) => [[{}, s.counters.thread_restarts]]);
+  counterFrom('lsslack_backend_retries_total', 'Trace requests tried a second time at once (a blip), by backend', ['backend'], (s) => Object.entries(s.backendRetries).map(([backend, n]) => [{ backend }, n]));
+  counterFrom('lsslack_preview_worker_restarts_total', 'Preview workers that died and were started again', [], (s) => [[{}, s.counters.worker_restarts]]);
   counterFrom('lsslack_links_dropped_total', 'Identity links dropped after Slack refused their token', [], (s) => [[{}, s.counters.links_dropped]]);
   counterFrom('lsslack_slack_reconnects_total', 'Socket Mode reconnects', [], (s) => [[{}, s.connection.reconnects]]);
   gaugeFrom('lsslack_queue_waiting', 'Jobs waiting for a worker', [], (s) => [[{}, s.queue.waiting]]);
   gaugeFrom('lsslack_queue_running', 'Jobs running', [], (s) => [[{}, s.queue.running]]);
   gaugeFrom('lsslack_queue_concurrency', 'Worker pool size', [], (s) => [[{}, s.queue.concurrency]]);
   gaugeFrom('lsslack_queue_oldest_waiting_seconds', 'Age of the oldest waiting job', [], (s) => [[{}, s.queue.oldestWaitingMs / 1000]]);
+  gaugeFrom('lsslack_queue_deferred', 'Jobs waiting out an outage or a rate limit', [], (s) => [[{}, s.queue.deferred]]);
+  gaugeFrom('lsslack_queue_backlog', 'Jobs recorded in the journal waiting for room in memory', [], (s) => [[{}, s.queue.backlog]]);
   gaugeFrom('lsslack_slack_connection_state', 'Slack connection state (1 for the current state)', ['state'], (s) => CONNECTION_STATES.map((state) => [{ state }, s.connection.state === state ? 1 : 0]));
   gaugeFrom('lsslack_ready', 'Whether the daemon is ready to take events', [], (s) => [[{}, s.ready ? 1 : 0]]);
-  gaugeFrom('lsslack_users_mapped', 'Slack users mapped to Lightstep users', [], (s) => [[{}, s.auth.usersMapped]]);
+  gaugeFrom('lsslack_users_mapped', 'Slack users mapped to grants', [], (s) => [[{}, s.auth.usersMapped]]);
   gaugeFrom('lsslack_users_linked', 'Slack users who completed linking', [], (s) => [[{}, s.auth.usersLinked]]);
   gaugeFrom('lsslack_prompts_pending', 'Unfurls waiting for their sharer to link', [], (s) => [[{}, s.auth.promptsPending]]);
 

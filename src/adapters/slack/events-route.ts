@@ -95,7 +95,7 @@ export function eventsRoute(options: EventsRouteOptions): Handler {
 
   function reject(res: ServerResponse, error: unknown, requestId: string): void {
     const e = error instanceof LsslackError ? error : new LsslackError('internal', (error as Error).message);
-    const status = e.code === 'request_malformed' && e.detail === 'timeout' ? 408 : (STATUS[e.code] ?? 500);
+    const status = e.code === 'request_malformed' && e.timedOut === true ? 408 : (STATUS[e.code] ?? 500);
     // Only the reason and the request id: never headers or body.
     log.warn({ requestId, code: e.code, reason: e.message }, 'event request rejected');
     if (res.headersSent) {

@@ -44,7 +44,7 @@ interface Session {
 type Page = { status: number; page: PageContent; headers?: Record<string, string> };
 
 /**
- * The identity-linking flow (Lightstep's 5-step design, stricter than @slack/oauth):
+ * The identity-linking flow (a 5-step design, stricter than @slack/oauth):
  * 0. `GET /integration/auth/slack?t=…` — signed, expiring, single-use link token from the prompt
  *    → browser session cookie + a page naming who is linked to whom;
  * 1. `…/initiate` — single-use `state` (256 random bits) bound to that session and Slack user,
@@ -91,15 +91,15 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
     if (!(await options.store.consumeOnce(`link:${claims.jti}`, claims.exp))) {
       return problem(410, 'This link was already used', 'Each prompt link works once. Share the trace link in Slack again to get a new one.');
     }
-    const session: Session = { sid: randomBytes(16).toString('base64url'), team: claims.team, user: claims.user, lsu: mapping.lightstepUser, exp: now() + SESSION_TTL_MS };
+    const session: Session = { sid: randomBytes(16).toString('base64url'), team: claims.team, user: claims.user, lsu: mapping.traceUser, exp: now() + SESSION_TTL_MS };
     return {
       status: 200,
       headers: { 'set-cookie': cookie(options.keyring.sign({ kind: 'session', ...session }), SESSION_TTL_MS / 1000) },
       page: {
-        title: 'Connect Slack to Lightstep',
+        title: 'Connect Slack to lsslack',
         paragraphs: [
-          `You are linking Slack user <strong>${escapeHtml(claims.user)}</strong> in workspace <strong>${escapeHtml(claims.team)}</strong> to Lightstep user <strong>${escapeHtml(mapping.lightstepUser)}</strong>.`,
-          `Once linked, trace links you share in ${projectsText(mapping)} unfurl into previews, posted with your own Slack authorization. Slack will ask you to allow lsslack to read and unfurl links for you.`,
+          `You are linking Slack user <strong>${escapeHtml(claims.user)}</strong> in workspace <strong>${escapeHtml(claims.team)}</strong> to <strong>${escapeHtml(mapping.traceUser)}</strong> in your trace tools.`,
+          `Once linked, trace links you share from ${grantsText(mapping)} unfurl into previews, posted with your own Slack authorization. Slack will ask you to allow lsslack to read and unfurl links for you.`,
         ],
         action: { label: 'Add to Slack', href: `${BASE}/initiate` },
       },
@@ -175,7 +175,7 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
       ...(typeof rotation.expires_in === 'number' ? { expiresAt: now() + rotation.expires_in * 1000 } : {}),
       linkedAt: new Date(now()).toISOString(),
     });
-    log.info({ team: session.team, user: session.user, lightstepUser: session.lsu }, 'user linked');
+    log.info({ team: session.team, user: session.user, traceUser: session.lsu }, 'user linked');
     await options.onLinked(session.team, session.user);
     return {
       status: 200,
@@ -184,7 +184,7 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
         title: 'You are connected',
         tone: 'success',
         paragraphs: [
-          `Slack user <strong>${escapeHtml(session.user)}</strong> is now linked to Lightstep user <strong>${escapeHtml(session.lsu)}</strong>.`,
+          `Slack user <strong>${escapeHtml(session.user)}</strong> is now linked to <strong>${escapeHtml(session.lsu)}</strong>.`,
           'The trace link you shared is being unfurled now. You can close this tab and go back to Slack.',
         ],
       },
@@ -229,16 +229,17 @@ function notMapped(team: string, user: string): Page {
       title: 'Ask an admin to add you first',
       tone: 'problem',
       paragraphs: [
-        `Slack user <strong>${escapeHtml(user)}</strong> in workspace <strong>${escapeHtml(team)}</strong> is not yet allowed to see any Lightstep project through lsslack, so there is nothing to link.`,
-        'Send this to your lsslack admin; they run it on the lsslack server (with your Lightstep user and the projects you may see):',
+        `Slack user <strong>${escapeHtml(user)}</strong> in workspace <strong>${escapeHtml(team)}</strong> is not yet allowed to see any traces through lsslack, so there is nothing to link.`,
+        'Send this to your lsslack admin; they run it on the lsslack server (with your user in the trace tools and what you may see, such as lightstep/checkout or jaeger):',
       ],
-      command: `lsslack users map ${user} <lightstep-user> --team ${team} --projects <project1,project2>`,
+      command: `lsslack users map ${user} <trace-user> --team ${team} --allow <backend/scope,backend>`,
     },
   };
 }
 
-function projectsText(mapping: UserMapping): string {
-  return mapping.projects === '*' ? 'any Lightstep project' : `project${mapping.projects.length === 1 ? '' : 's'} ${mapping.projects.map((p) => `<strong>${escapeHtml(p)}</strong>`).join(', ')}`;
+/** `all of <strong>jaeger</strong>, <strong>lightstep/checkout</strong>` */
+function grantsText(mapping: UserMapping): string {
+  return mapping.grants.map((g) => (g.includes('/') ? `<strong>${escapeHtml(g)}</strong>` : `all of <strong>${escapeHtml(g)}</strong>`)).join(', ') || 'nothing yet';
 }
 
 function parseCookies(header: string | undefined): Record<string, string> {

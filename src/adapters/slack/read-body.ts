@@ -39,7 +39,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
     const onEnd = () => finish();
     const onError = () => finish(new LsslackError('request_malformed', 'The body could not be read'));
     const onAborted = () => finish(new LsslackError('request_malformed', 'The body was truncated'));
-    const timer = setTimeout(() => finish(new LsslackError('request_malformed', `The body did not arrive within ${timeoutMs} ms`, { detail: 'timeout' })), timeoutMs);
+    const timer = setTimeout(() => finish(new LsslackError('request_malformed', `The body did not arrive within ${timeoutMs} ms`, { timedOut: true })), timeoutMs);
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);

@@ -102,7 +102,7 @@ export function createSocketReceiver(options: SocketReceiverOptions): SocketRece
       } catch (error) {
         setState('down');
         const detail = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
-        throw new LsslackError('slack_token_invalid', `Socket Mode could not connect (${detail}). Check SLACK_APP_TOKEN: an app-level token (xapp-…) with connections:write, and that Socket Mode is enabled for the app.`, { cause: error, detail });
+        throw new LsslackError('slack_token_invalid', `Socket Mode could not connect (${detail}). Check SLACK_APP_TOKEN: an app-level token (xapp-…) with connections:write, and that Socket Mode is enabled for the app.`, { cause: error, upstream: detail });
       }
     },
     async stop() {

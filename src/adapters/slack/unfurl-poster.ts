@@ -1,7 +1,7 @@
 import webApi from '@slack/web-api';
 import type { ChatUnfurlArguments, FetchFunction, WebClient as WebClientType } from '@slack/web-api';
 import { STATUS_CODES } from 'node:http';
-import { request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { LsslackError } from '../../domain/errors.js';
 import type { Logger, PostResult, UnfurlPoster } from '../../domain/ports.js';
 import type { UnfurlContent, UnfurlTarget } from '../../domain/types.js';
@@ -25,6 +25,8 @@ export interface UnfurlPosterOptions {
 
 export interface SlackUnfurlPoster extends UnfurlPoster {
   readonly client: WebClientType;
+  /** Closes its connections to Slack. */
+  close(): Promise<void>;
 }
 
 /**
@@ -37,13 +39,15 @@ export interface SlackUnfurlPoster extends UnfurlPoster {
  */
 export function createUnfurlPoster(options: UnfurlPosterOptions): SlackUnfurlPoster {
   const now = options.now ?? Date.now;
+  // Its own keep-alive connections to Slack, closed with the poster.
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
   const client = new WebClient(options.botToken, {
     slackApiUrl: options.apiUrl,
     logger: slackLoggerFor(options.log, 'web-api-sdk'),
     rejectRateLimitedCalls: true,
     timeout: options.timeoutMs ?? 10_000,
     retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1000, randomize: true },
-    fetch: undiciFetch,
+    fetch: undiciFetchOn(dispatcher),
   });
   const blockedUntil = new Map<string, number>();
 
@@ -70,10 +74,10 @@ export function createUnfurlPoster(options: UnfurlPosterOptions): SlackUnfurlPos
       const slackError = e.data?.error ?? 'unknown_error';
       if (userToken !== undefined && TOKEN_GONE.has(slackError)) return { kind: 'token_invalid', error: slackError };
       if (TOKEN_GONE.has(slackError)) {
-        throw new LsslackError('slack_token_invalid', `Slack refused the bot token (${slackError}). Check SLACK_BOT_TOKEN and that the app is installed in workspace ${teamId}.`, { detail: slackError });
+        throw new LsslackError('slack_token_invalid', `Slack refused the bot token (${slackError}). Check SLACK_BOT_TOKEN and that the app is installed in workspace ${teamId}.`, { upstream: slackError });
       }
       // cannot_unfurl_url, cannot_find_message, invalid_blocks…: permanent for this job, never retried.
-      throw new LsslackError('slack_api_error', `chat.unfurl failed: ${slackError}`, { detail: slackError });
+      throw new LsslackError('slack_api_error', `chat.unfurl failed: ${slackError}`, { upstream: slackError });
     }
     if (e.code === 'slack_webapi_http_error') {
       throw new LsslackError('slack_unavailable', `chat.unfurl got HTTP ${e.statusCode ?? '?'} from Slack`, { cause: error });
@@ -83,6 +87,7 @@ export function createUnfurlPoster(options: UnfurlPosterOptions): SlackUnfurlPos
 
   return {
     client,
+    close: () => dispatcher.close(),
     postUnfurl(teamId, target, url, content, userToken) {
       const args = {
         ...targetArgs(target),
@@ -104,7 +109,7 @@ function targetArgs(target: UnfurlTarget): Record<string, string> {
 }
 
 function rateLimited(teamId: string, retryAfterMs: number): LsslackError {
-  return new LsslackError('slack_rate_limited', `Slack rate-limited chat.unfurl for workspace ${teamId}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, { detail: String(retryAfterMs) });
+  return new LsslackError('slack_rate_limited', `Slack rate-limited chat.unfurl for workspace ${teamId}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterMs });
 }
 
 /**
@@ -115,11 +120,11 @@ function rateLimited(teamId: string, retryAfterMs: number): LsslackError {
  * CPU per call on the 2-core bench machine, about half of it saved here. No redirects are followed
  * (the SDK asks for `redirect: 'error'`): a 3xx becomes an HTTP error, as before.
  */
-const undiciFetch: FetchFunction = async (url, init) => {
+const undiciFetchOn = (dispatcher: Dispatcher): FetchFunction => async (url, init) => {
   const body = init?.body;
   // FormData (file uploads) is never sent by lsslack; leave it to the real fetch.
   if (body !== undefined && typeof body !== 'string') return fetch(url, init);
-  const res = await request(url, { method: (init?.method ?? 'GET') as Dispatcher.HttpMethod, headers: init?.headers, body, signal: init?.signal });
+  const res = await request(url, { dispatcher, method: (init?.method ?? 'GET') as Dispatcher.HttpMethod, headers: init?.headers, body, signal: init?.signal });
   const bytes = Buffer.from(await res.body.arrayBuffer());
   const headers = new Map<string, string>();
   for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);

@@ -24,7 +24,14 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
   for (;;) {
     try {
       const handle = await open(lockPath, 'wx', 0o600);
-      await handle.writeFile(String(process.pid));
+      try {
+        await handle.writeFile(String(process.pid));
+      } catch (error) {
+        // A full disk: an empty lock file left behind would block every writer until it is stale.
+        await handle.close().catch(() => undefined);
+        await unlink(lockPath).catch(() => undefined);
+        throw error;
+      }
       await handle.close();
       let released = false;
       return async () => {

@@ -4,12 +4,17 @@ import { Low } from 'lowdb';
 import { LsslackError } from '../../domain/errors.js';
 import type { UserMapping } from '../../domain/types.js';
 import { acquireFileLock } from './file-lock.js';
+import { migrateMapping } from './migrate-mapping.js';
 import { SecureJsonFile } from './secure-json-file.js';
 import type { OAuthState, PendingUnfurl, Store, StoredLink } from './store.js';
 
-/** The lowdb document. `version` lets a later release migrate the file. */
+/**
+ * The lowdb document. `version` lets a release migrate the file: 1 held Lightstep projects per
+ * mapping, 2 holds grants. A version-1 file is migrated in memory when read and written as
+ * version 2 by the next change (reading never writes: starting must not need free space).
+ */
 export interface StoreData {
-  version: 1;
+  version: 1 | 2;
   mappings: UserMapping[];
   links: StoredLink[];
   pending: PendingUnfurl[];
@@ -17,7 +22,7 @@ export interface StoreData {
   used: { id: string; expiresAt: number }[];
 }
 
-const emptyData = (): StoreData => ({ version: 1, mappings: [], links: [], pending: [], states: [], used: [] });
+const emptyData = (): StoreData => ({ version: 2, mappings: [], links: [], pending: [], states: [], used: [] });
 
 export interface LowdbStoreOptions {
   readonly dataDir: string;
@@ -58,10 +63,14 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     } catch (error) {
       throw new LsslackError('store_corrupt', `The store ${file} is not valid JSON (${(error as Error).message}). Restore it from a backup or move it away to start empty.`, { cause: error });
     }
-    if (db.data.version !== 1 || !Array.isArray(db.data.mappings)) {
+    if ((db.data.version !== 1 && db.data.version !== 2) || !Array.isArray(db.data.mappings)) {
       throw new LsslackError('store_corrupt', `The store ${file} has an unknown layout (version ${String(db.data.version)}). It was written by another lsslack release.`);
     }
     for (const key of ['links', 'pending', 'states', 'used'] as const) db.data[key] ??= [];
+    if (db.data.version === 1) {
+      db.data.mappings = db.data.mappings.map(migrateMapping);
+      db.data.version = 2;
+    }
   };
 
   /**
@@ -93,7 +102,14 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
         await load();
         prune(db.data, now());
         const result = fn(db.data);
-        await db.write();
+        try {
+          await db.write();
+        } catch (error) {
+          // The change is not on disk, so it must not stay in memory either: the next read
+          // re-loads the file as it is.
+          signature = '';
+          throw new LsslackError('store_unavailable', `Cannot write the store ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Free some space in ${path.dirname(file)}; nothing was lost.`, { cause: error });
+        }
         signature = await signatureOf();
         return result;
       } finally {
@@ -105,8 +121,13 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     return next;
   };
 
-  // Create the file (0600) on first use, and tighten a file someone loosened by hand.
-  await mutate(() => undefined);
+  // Create the file (0600) on first use, and tighten a file someone loosened by hand. An existing
+  // file is only read: starting must not need free space (a full disk is when a restart matters).
+  if ((await signatureOf()) === 'absent') await mutate(() => undefined);
+  else {
+    await load();
+    signature = await signatureOf();
+  }
   await chmod(file, 0o600);
 
   const same = (teamId: string, userId: string) => (x: { teamId: string; slackUserId: string }) => x.teamId === teamId && x.slackUserId === userId;
@@ -188,7 +209,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     },
     async exportData() {
       const d = await fresh();
-      return { version: 1, mappings: [...d.mappings], links: [...d.links], pending: [...d.pending] };
+      return { version: 2, mappings: [...d.mappings], links: [...d.links], pending: [...d.pending] };
     },
     importData: (snapshot) =>
       mutate((d) => {

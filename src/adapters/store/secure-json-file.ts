@@ -29,14 +29,16 @@ export class SecureJsonFile<T> implements Adapter<T> {
     const tmp = path.join(path.dirname(this.#file), `.${path.basename(this.#file)}.${randomBytes(6).toString('hex')}.tmp`);
     const handle = await open(tmp, 'wx', 0o600);
     try {
-      await handle.writeFile(JSON.stringify(data, null, 2));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
+      try {
+        // writeFile continues short writes itself and throws on ENOSPC/EIO: never half a file.
+        await handle.writeFile(JSON.stringify(data, null, 2));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await rename(tmp, this.#file);
     } catch (error) {
+      // A full disk must not also leave a temp file behind on every attempt.
       await unlink(tmp).catch(() => undefined);
       throw error;
     }

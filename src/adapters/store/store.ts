@@ -69,9 +69,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** The portable content of a store: what `lsslack store export` writes and `import` reads. */
+/**
+ * The portable content of a store: what `lsslack store export` writes and `import` reads.
+ * Version 2 holds grants; an export of version 1 (Lightstep projects) is migrated on import.
+ */
 export interface StoreSnapshot {
-  readonly version: 1;
+  readonly version: 2;
   readonly mappings: readonly UserMapping[];
   readonly links: readonly StoredLink[];
   readonly pending: readonly PendingUnfurl[];

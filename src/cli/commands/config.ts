@@ -3,6 +3,8 @@ import { checkValue } from '../../config/load-config.js';
 import { readEnv } from '../../config/read-env.js';
 import { findSetting, maskSecret, SETTINGS } from '../../config/settings.js';
 import { LsslackError } from '../../domain/errors.js';
+import type { BackendAuth } from '../../adapters/backends/backend-config.js';
+import type { Config } from '../../config/config.js';
 import { configFor } from '../context.js';
 import { openSavedSettings } from '../saved-settings.js';
 
@@ -49,12 +51,14 @@ export function registerConfig(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((opts: { config?: string; json?: boolean }) => {
       const rows = effectiveRows(opts.config);
+      const backends = backendRows(configFor({ config: opts.config }));
       if (opts.json === true) {
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ settings: rows, backends }, null, 2)}\n`);
         return;
       }
       const width = Math.max(...rows.map((r) => r.key.length));
       for (const r of rows) process.stdout.write(`${r.key.padEnd(width)}  ${r.value}  (${r.source}, ${r.env})\n`);
+      process.stdout.write(`\ntrace backends (tried in this order):\n${backends.length === 0 ? '  (none: no link would unfurl)\n' : backends.map((line) => `  ${line}\n`).join('')}`);
     });
 
   config
@@ -67,33 +71,26 @@ export function registerConfig(program: Command): void {
 
 function effectiveRows(file?: string): Array<{ key: string; env: string; value: string; source: string }> {
   const cfg = configFor({ config: file });
-  const values: Record<string, string | undefined> = {
-    'slack.appToken': cfg.slack.appToken,
-    'slack.botToken': cfg.slack.botToken,
-    'slack.signingSecret': cfg.slack.signingSecret,
-    'slack.clientId': cfg.slack.clientId,
-    'slack.clientSecret': cfg.slack.clientSecret,
-    'slack.apiUrl': cfg.slack.apiUrl,
-    'slack.authorizeUrl': cfg.slack.authorizeUrl,
-    'lightstep.appUrl': cfg.lightstep.appOrigins.join(','),
-    'lightstep.apiUrl': cfg.lightstep.apiUrl,
-    'lightstep.org': cfg.lightstep.org,
-    'lightstep.apiKey': cfg.lightstep.apiKey,
-    mode: cfg.mode,
-    'http.host': cfg.http.host,
-    'http.port': String(cfg.http.port),
-    'http.publicUrl': cfg.http.publicUrl,
-    dataDir: cfg.dataDir,
-    concurrency: String(cfg.concurrency),
-    threads: String(cfg.threads),
-    logLevel: cfg.logLevel,
-    secretKey: cfg.secretKey,
-    adminToken: cfg.adminToken,
-    shutdownTimeout: String(cfg.shutdownTimeoutMs / 1000),
-    'store.url': cfg.storeUrl,
-  };
+  // Values lsslack derives when unset (where they are shown as what they became).
+  const derived: Partial<Record<string, string>> = { 'http.publicUrl': cfg.http.publicUrl, dataDir: cfg.dataDir };
   return SETTINGS.map((s) => {
-    const value = values[s.key];
-    return { key: s.key, env: s.env, value: value === undefined ? '(unset)' : s.secret ? maskSecret(value) : value, source: cfg.sources[s.key] ?? (s.key === 'dataDir' || s.key === 'http.publicUrl' ? 'default' : 'unset') };
+    const value = cfg.values[s.key] ?? derived[s.key];
+    return { key: s.key, env: s.env, value: value === undefined ? '(unset)' : s.secret ? maskSecret(value) : value, source: cfg.sources[s.key] ?? (derived[s.key] !== undefined ? 'default' : 'unset') };
+  });
+}
+
+/** One line per configured trace backend, credentials named by where they come from and masked. */
+export function backendRows(cfg: Config): string[] {
+  return cfg.backends.map((b) => {
+    const masked = (auth: BackendAuth | undefined) => (auth === undefined ? 'no credentials' : `${auth.bearer !== undefined ? 'bearer' : 'basic'} from ${auth.from} (${maskSecret(auth.bearer ?? auth.basic ?? '')})`);
+    switch (b.kind) {
+      case 'lightstep':
+        return `${b.id} (lightstep): links ${b.appUrls.join(', ')} · API ${b.apiUrl} · org ${b.org} · API key from ${b.apiKeyFrom} (${maskSecret(b.apiKey)})`;
+      case 'jaeger':
+      case 'zipkin':
+        return `${b.id} (${b.kind}): links ${b.uiUrl} · API ${b.apiUrl} · ${masked(b.auth)}`;
+      case 'grafana':
+        return `${b.id} (grafana): links ${b.url} · ${Object.entries(b.datasources).map(([uid, ds]) => `${uid} → ${ds.kind} ${ds.apiUrl}${ds.tenant === undefined ? '' : ` tenant ${ds.tenant}`}, ${masked(ds.auth)}`).join('; ')}`;
+    }
   });
 }

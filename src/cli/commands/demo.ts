@@ -45,7 +45,7 @@ export async function runDemo(options: { keep: boolean; out: (line: string) => v
 
   const config = loadConfig({ env: simulatorEnv({ slack, lightstep }, dataDir), require: 'start' });
   const store = await openLowdbStore({ dataDir });
-  await store.putMapping({ teamId: DEMO_TEAM, slackUserId: DEMO_USER, lightstepUser: 'ada@example.com', projects: [DEMO_PROJECT], mappedAt: new Date().toISOString() });
+  await store.putMapping({ teamId: DEMO_TEAM, slackUserId: DEMO_USER, traceUser: 'ada@example.com', grants: [`lightstep/${DEMO_PROJECT}`], mappedAt: new Date().toISOString() });
   await store.close();
   out(`1. mapped Slack user ${DEMO_USER} (team ${DEMO_TEAM}) to Lightstep user ada@example.com for project "${DEMO_PROJECT}"`);
 

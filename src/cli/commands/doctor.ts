@@ -7,7 +7,8 @@ import { LsslackError } from '../../domain/errors.js';
 import { configFor } from '../context.js';
 import { fail, pass, renderChecklist, skip, type CheckResult } from '../doctor/check.js';
 import { checkDataDir } from '../doctor/data-dir-check.js';
-import { checkLightstep, checkPublicUrl } from '../doctor/http-checks.js';
+import { checkBackends, NO_BACKEND } from '../doctor/backend-checks.js';
+import { checkPublicUrl } from '../doctor/http-checks.js';
 import { checkAppToken, checkBotToken, checkClockSkew, checkSigningSecret } from '../doctor/slack-checks.js';
 
 /** `lsslack doctor`: check the configuration and every outside dependency, as a ✓/✗ checklist. */
@@ -46,7 +47,7 @@ export async function runDoctor(options: { config?: string; env: EnvSnapshot }):
   }
   const secrets = secretValues(options.env, config);
   if (config === undefined) {
-    for (const name of ['data directory', 'bot token (auth.test)', 'app token (apps.connections.open)', 'signing secret', 'Lightstep API key and org (projects listing)', 'LSSLACK_PUBLIC_URL reaches this listener', "clock skew (Slack's Date header)"]) {
+    for (const name of ['data directory', 'bot token (auth.test)', 'app token (apps.connections.open)', 'signing secret', NO_BACKEND, 'LSSLACK_PUBLIC_URL reaches this listener', "clock skew (Slack's Date header)"]) {
       results.push(skip(name, 'skipped: the configuration has invalid values'));
     }
     return { results, secrets };
@@ -55,16 +56,16 @@ export async function runDoctor(options: { config?: string; env: EnvSnapshot }):
   try {
     const cfg = config;
     // Independent checks run concurrently; the list keeps a fixed order.
-    const checks = await Promise.all([
+    const [dataDir, bot, app, signing, backends, publicUrl, skew] = await Promise.all([
       checkDataDir(cfg.dataDir),
       checkBotToken(cfg),
       checkAppToken(cfg),
       Promise.resolve(checkSigningSecret(cfg)),
-      checkLightstep(cfg, dispatcher),
+      checkBackends(cfg, dispatcher),
       checkPublicUrl(cfg, dispatcher),
       checkClockSkew(cfg, dispatcher),
     ]);
-    results.push(...checks);
+    results.push(dataDir, bot, app, signing, ...backends, publicUrl, skew);
   } finally {
     await dispatcher.close();
   }
@@ -80,7 +81,7 @@ function secretValues(env: EnvSnapshot, config: Config | undefined): string[] {
     if (value !== undefined && value.length >= 4) values.add(value);
   }
   if (config !== undefined) {
-    for (const value of [config.slack.appToken, config.slack.botToken, config.slack.signingSecret, config.slack.clientSecret, config.lightstep.apiKey, config.secretKey, config.adminToken, config.storeUrl]) {
+    for (const value of [config.slack.appToken, config.slack.botToken, config.slack.signingSecret, config.slack.clientSecret, config.secretKey, config.adminToken, config.storeUrl, ...backendSecrets(config)]) {
       if (value !== undefined && value.length >= 4) values.add(value);
     }
   }
@@ -92,3 +93,19 @@ function redact(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) out = out.split(secret).join('[redacted]');
   return out;
 }
+
+/** Every credential the configured backends carry. */
+function backendSecrets(config: Config): Array<string | undefined> {
+  return config.backends.flatMap((b) => {
+    switch (b.kind) {
+      case 'lightstep':
+        return [b.apiKey];
+      case 'jaeger':
+      case 'zipkin':
+        return [b.auth?.bearer, b.auth?.basic];
+      case 'grafana':
+        return Object.values(b.datasources).flatMap((ds) => [ds.auth?.bearer, ds.auth?.basic]);
+    }
+  });
+}
+

@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import type { SettingKey } from '../../config/settings.js';
+import { moduleFor } from '../../adapters/backends/registry.js';
+import type { Config } from '../../config/config.js';
 import { configFor } from '../context.js';
 import { buildSlackManifest, publicUrlWarnings } from '../slack-manifest.js';
 
@@ -27,9 +29,19 @@ export function registerManifest(program: Command): void {
       if (flags.mode !== undefined) settings.mode = flags.mode;
       if (flags.publicUrl !== undefined) settings['http.publicUrl'] = flags.publicUrl;
       const config = configFor({ config: flags.config, flags: settings });
-      const manifest = buildSlackManifest({ mode: config.mode, publicUrl: config.http.publicUrl, appOrigins: config.lightstep.appOrigins, name: flags.name });
+      const manifest = buildSlackManifest({ mode: config.mode, publicUrl: config.http.publicUrl, appOrigins: linkOrigins(config), name: flags.name });
       // Warnings go to stderr so stdout stays exactly the manifest.
       for (const warning of publicUrlWarnings(config.http.publicUrl, config.mode)) process.stderr.write(`lsslack: warning: ${warning}\n`);
       process.stdout.write(flags.format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : stringify(manifest, { lineWidth: 0 }));
     });
+}
+
+/**
+ * Origins of every configured backend's trace links. With no backend configured yet (a first
+ * manifest, before the daemon is set up), the Lightstep app's: LIGHTSTEP_APP_URL's default, as
+ * this command always did.
+ */
+export function linkOrigins(config: Config): string[] {
+  if (config.backends.length === 0) return (config.values['lightstep.appUrl'] ?? 'https://app.lightstep.com').split(',').map((o) => o.trim()).filter((o) => o !== '');
+  return config.backends.flatMap((b) => moduleFor(b).domains(b)).map((host) => `https://${host}`);
 }

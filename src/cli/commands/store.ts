@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { openConfiguredStore } from '../../app/open-persistence.js';
 import { LsslackError } from '../../domain/errors.js';
+import { migrateMapping } from '../../adapters/store/migrate-mapping.js';
 import type { StoreSnapshot } from '../../adapters/store/store.js';
 import { configFor } from '../context.js';
 import { createLogger } from '../create-logger.js';
@@ -62,9 +63,10 @@ async function readSnapshot(file: string): Promise<StoreSnapshot> {
   } catch (error) {
     throw new LsslackError('usage', `${file} is not a readable JSON export (${(error as Error).message}).`);
   }
-  const s = parsed as Partial<StoreSnapshot>;
-  if (s.version !== 1 || !Array.isArray(s.mappings) || !Array.isArray(s.links) || !Array.isArray(s.pending)) {
-    throw new LsslackError('usage', `${file} is not an lsslack store export (expected version 1 with mappings, links and pending).`);
+  const s = parsed as { version?: unknown; mappings?: unknown; links?: unknown; pending?: unknown };
+  if ((s.version !== 1 && s.version !== 2) || !Array.isArray(s.mappings) || !Array.isArray(s.links) || !Array.isArray(s.pending)) {
+    throw new LsslackError('usage', `${file} is not an lsslack store export (expected version 1 or 2 with mappings, links and pending).`);
   }
-  return s as StoreSnapshot;
+  // Version 1 (before trace backends) held Lightstep projects: migrated to grants on the way in.
+  return { ...(s as StoreSnapshot), version: 2, mappings: (s.mappings as Parameters<typeof migrateMapping>[0][]).map(migrateMapping) };
 }

@@ -1,21 +1,21 @@
 import { Box, Text } from 'ink';
 import type { JobRecord } from '../../pipeline/job-log.js';
-import { formatClock, formatMs, outcomeLabel, pad } from '../format.js';
+import { formatClock, formatMs, outcomeLabel, pad, traceScope } from '../format.js';
 import { fitColumns, type ColumnSpec } from '../table-columns.js';
 import { outcomeTone, tone, type Look, type Tone } from '../theme.js';
 import { innerWidth, Panel } from './panel.js';
 
-type Column = 'time' | 'team' | 'channel' | 'project' | 'outcome' | 'took';
+type Column = 'time' | 'team' | 'channel' | 'scope' | 'outcome' | 'took';
 
 const COLUMNS: ReadonlyArray<ColumnSpec<Column>> = [
   { key: 'time', min: 8, ideal: 8, priority: 9 },
   { key: 'team', min: 7, ideal: 11, priority: 2 },
   { key: 'channel', min: 9, ideal: 12, priority: 3 },
-  { key: 'project', min: 8, ideal: 16, priority: 5 },
+  { key: 'scope', min: 8, ideal: 20, priority: 5 },
   { key: 'outcome', min: 9, ideal: 14, priority: 8 },
   { key: 'took', min: 6, ideal: 7, priority: 7, right: true },
 ];
-const HEADINGS: Record<Column, string> = { time: 'TIME', team: 'TEAM', channel: 'CHANNEL', project: 'PROJECT', outcome: 'OUTCOME', took: 'TOOK' };
+const HEADINGS: Record<Column, string> = { time: 'TIME', team: 'TEAM', channel: 'CHANNEL', scope: 'TRACES', outcome: 'OUTCOME', took: 'TOOK' };
 const GAP = 2;
 
 function cell(job: JobRecord, column: Column): string {
@@ -26,8 +26,8 @@ function cell(job: JobRecord, column: Column): string {
       return job.team;
     case 'channel':
       return job.channel;
-    case 'project':
-      return job.project ?? '—';
+    case 'scope':
+      return traceScope(job);
     case 'outcome':
       return outcomeLabel(job.outcome);
     case 'took':
@@ -41,7 +41,7 @@ function toneOf(job: JobRecord, column: Column): Tone {
   return column === 'time' ? 'muted' : 'plain';
 }
 
-/** The newest finished jobs: when, where, which project, how it ended, how long it took. */
+/** The newest finished jobs: when, where, which backend (and scope), how it ended, how long it took. */
 export function RecentJobs(props: { readonly jobs: readonly JobRecord[]; readonly width: number; readonly rows: number; readonly look: Look }) {
   const { jobs, look } = props;
   const inner = innerWidth(props.width);

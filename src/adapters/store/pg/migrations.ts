@@ -33,6 +33,25 @@ export const MIGRATIONS: ReadonlyArray<{ readonly version: number; readonly name
       CREATE INDEX jobs_owner ON jobs (lease_owner);
     `,
   },
+  {
+    version: 2,
+    name: 'attempts cut short per job (poison detection)',
+    sql: `ALTER TABLE jobs ADD COLUMN crashes int NOT NULL DEFAULT 0;`,
+  },
+  {
+    version: 3,
+    name: 'grants instead of Lightstep projects (trace backends)',
+    // Projects were Lightstep projects of the one Lightstep backend: [a,b] → lightstep/a, lightstep/b; "*" → lightstep.
+    sql: `
+      ALTER TABLE mappings RENAME COLUMN lightstep_user TO trace_user;
+      ALTER TABLE mappings ADD COLUMN grants jsonb;
+      UPDATE mappings SET grants = CASE
+        WHEN jsonb_typeof(projects) = 'array' THEN (SELECT coalesce(jsonb_agg('lightstep/' || p), '[]'::jsonb) FROM jsonb_array_elements_text(projects) AS p)
+        ELSE '["lightstep"]'::jsonb END;
+      ALTER TABLE mappings ALTER COLUMN grants SET NOT NULL;
+      ALTER TABLE mappings DROP COLUMN projects;
+    `,
+  },
 ];
 
 /** Any fixed number identifies our advisory lock; replicas starting together serialise on it. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../../../domain/ports.js';
 import type { UnfurlJob } from '../../../domain/types.js';
-import type { ClaimingJournal } from '../../../pipeline/job-journal.js';
+import type { JobJournal } from '../../../pipeline/job-journal.js';
 import type { NewJobRecorder } from '../../../pipeline/record-new-jobs.js';
 import { storeUnavailable } from './pg-pool.js';
 
@@ -14,12 +14,18 @@ export interface PgJournalOptions {
   readonly leaseMs?: number;
 }
 
+/** The PostgreSQL journal: its owner id is how replicas tell their leases apart. */
+export interface PgJournal extends JobJournal, NewJobRecorder {
+  readonly owner: string;
+}
+
 /**
  * The job journal as a table shared by replicas. The replica that records a job owns it (a
- * lease it renews while alive); jobs whose lease ran out — their replica died — are claimed by
- * another with `FOR UPDATE SKIP LOCKED`, so each is claimed by exactly one. Done = deleted.
+ * lease it renews while alive); jobs whose lease ran out — their replica died, or it had no room
+ * in memory and spilled them — are taken by any replica with `FOR UPDATE SKIP LOCKED`, so each is
+ * taken by exactly one. Done = deleted.
  */
-export function createPgJournal(options: PgJournalOptions): ClaimingJournal & NewJobRecorder {
+export function createPgJournal(options: PgJournalOptions): PgJournal {
   const { pool } = options;
   const now = options.now ?? Date.now;
   const leaseMs = options.leaseMs ?? 15_000;
@@ -59,8 +65,17 @@ export function createPgJournal(options: PgJournalOptions): ClaimingJournal & Ne
     return new Set(rows.map((r) => r.key));
   };
 
+  const inFlight = new Set<Promise<unknown>>();
+  const background = (what: string, sql: string, params: unknown[]) => {
+    if (closed) return;
+    const done = pool.query(sql, params).catch((error: unknown) => log.warn({ err: (error as Error).message }, `could not record ${what}`));
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  };
+
   return {
     owner,
+    shared: true,
     /**
      * Dedupe and record in one transaction: the event key, then each job's link key, then the jobs.
      * Two replicas given the same event serialise on the unique index; exactly one records it.
@@ -99,11 +114,27 @@ export function createPgJournal(options: PgJournalOptions): ClaimingJournal & Ne
       }
     },
     done(jobId) {
-      if (closed) return;
-      pool.query('DELETE FROM jobs WHERE id = $1', [jobId]).catch((error: unknown) => log.warn({ jobId, err: (error as Error).message }, 'could not mark job done; it may run again'));
+      background('that a job is done (it may run again)', 'DELETE FROM jobs WHERE id = $1', [jobId]);
     },
-    live: () => [],
-    async claim(limit) {
+    async started(jobId) {
+      try {
+        const { rows } = await pool.query<{ crashes: number }>('UPDATE jobs SET crashes = crashes + 1 WHERE id = $1 RETURNING crashes', [jobId]);
+        return rows[0]?.crashes ?? 1;
+      } catch (error) {
+        throw storeUnavailable(error);
+      }
+    },
+    deferred(jobId) {
+      background('a deferred attempt', 'UPDATE jobs SET crashes = 0 WHERE id = $1', [jobId]);
+    },
+    spill(jobIds) {
+      if (jobIds.length === 0) return;
+      // Give up the lease at once: any replica with room (this one included) takes them in order.
+      background('spilled jobs', 'UPDATE jobs SET lease_owner = NULL, lease_until = 0 WHERE id = ANY($1::text[]) AND lease_owner = $2', [jobIds, owner]);
+    },
+    hasWaiting: () => false,
+    waitingCount: () => 0,
+    async take(limit) {
       try {
         const { rows } = await pool.query<{ job: UnfurlJob }>(
           `UPDATE jobs SET lease_owner = $1, lease_until = $2
@@ -120,6 +151,8 @@ export function createPgJournal(options: PgJournalOptions): ClaimingJournal & Ne
       if (closed) return;
       closed = true;
       clearInterval(timer);
+      // Records sent in the background (done, spilled, deferred) land before the pool ends.
+      await Promise.all(inFlight);
       // Hand unfinished work to the other replicas (or our next start) at once, not after the lease.
       await pool.query('UPDATE jobs SET lease_owner = NULL, lease_until = 0 WHERE lease_owner = $1', [owner]).catch(() => undefined);
     },

@@ -3,11 +3,11 @@ import type { UnfurlTarget, UserMapping } from '../../../domain/types.js';
 import type { OAuthState, PendingUnfurl, Store, StoredLink } from '../store.js';
 import { storeUnavailable } from './pg-pool.js';
 
-interface MappingRow { team_id: string; slack_user_id: string; lightstep_user: string; projects: string[] | '*'; mapped_at: string }
+interface MappingRow { team_id: string; slack_user_id: string; trace_user: string; grants: string[]; mapped_at: string }
 interface LinkRow { team_id: string; slack_user_id: string; team_name: string; scope: string; token_cipher: string; refresh_token_cipher: string | null; expires_at: string | null; linked_at: string }
 interface PendingRow { id: string; team_id: string; slack_user_id: string; channel: string; message_ts: string; target: UnfurlTarget; url: string; event_id: string; created_at: string; expires_at: string }
 
-const toMapping = (r: MappingRow): UserMapping => ({ teamId: r.team_id, slackUserId: r.slack_user_id, lightstepUser: r.lightstep_user, projects: r.projects, mappedAt: r.mapped_at });
+const toMapping = (r: MappingRow): UserMapping => ({ teamId: r.team_id, slackUserId: r.slack_user_id, traceUser: r.trace_user, grants: r.grants, mappedAt: r.mapped_at });
 const toLink = (r: LinkRow): StoredLink => ({
   teamId: r.team_id,
   slackUserId: r.slack_user_id,
@@ -37,7 +37,7 @@ export function createPgStore(pool: pg.Pool, now: () => number = Date.now): Stor
     }
   };
   const putMapping = (m: UserMapping) =>
-    q('INSERT INTO mappings (team_id, slack_user_id, lightstep_user, projects, mapped_at) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (team_id, slack_user_id) DO UPDATE SET lightstep_user=EXCLUDED.lightstep_user, projects=EXCLUDED.projects, mapped_at=EXCLUDED.mapped_at', [m.teamId, m.slackUserId, m.lightstepUser, JSON.stringify(m.projects), m.mappedAt]);
+    q('INSERT INTO mappings (team_id, slack_user_id, trace_user, grants, mapped_at) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (team_id, slack_user_id) DO UPDATE SET trace_user=EXCLUDED.trace_user, grants=EXCLUDED.grants, mapped_at=EXCLUDED.mapped_at', [m.teamId, m.slackUserId, m.traceUser, JSON.stringify(m.grants), m.mappedAt]);
   const putLink = (l: StoredLink) =>
     q('INSERT INTO links (team_id, slack_user_id, team_name, scope, token_cipher, refresh_token_cipher, expires_at, linked_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (team_id, slack_user_id) DO UPDATE SET team_name=EXCLUDED.team_name, scope=EXCLUDED.scope, token_cipher=EXCLUDED.token_cipher, refresh_token_cipher=EXCLUDED.refresh_token_cipher, expires_at=EXCLUDED.expires_at, linked_at=EXCLUDED.linked_at', [l.teamId, l.slackUserId, l.teamName, l.scope, l.tokenCipher, l.refreshTokenCipher ?? null, l.expiresAt ?? null, l.linkedAt]);
   const putPending = (p: PendingUnfurl) =>
@@ -103,7 +103,7 @@ export function createPgStore(pool: pg.Pool, now: () => number = Date.now): Stor
         q<LinkRow>('SELECT * FROM links ORDER BY team_id, slack_user_id'),
         q<PendingRow>('SELECT * FROM pending_unfurls ORDER BY created_at'),
       ]);
-      return { version: 1, mappings: mappings.rows.map(toMapping), links: links.rows.map(toLink), pending: pending.rows.map(toPending) };
+      return { version: 2, mappings: mappings.rows.map(toMapping), links: links.rows.map(toLink), pending: pending.rows.map(toPending) };
     },
     async importData(snapshot) {
       for (const m of snapshot.mappings) await putMapping(m);

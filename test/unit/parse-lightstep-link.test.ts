@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { normalizeSpanId, parseTraceUrl } from '../../src/domain/parse-trace-url.js';
+import { normalizeSpanId, parseLightstepLink as parseTraceUrl } from '../../src/adapters/backends/lightstep/parse-lightstep-link.js';
 
 const US = ['https://app.lightstep.com'];
 const US_AND_EU = ['https://app.lightstep.com/', 'https://app.eu.lightstep.com'];

@@ -2,12 +2,12 @@
  * Converts Lightstep's stored-traces JSON:API reply (trace-backends.md §1) into the domain Trace.
  *
  * The reply has no published schema, so the shape is checked field by field: a reply that is not a
- * stored trace at all throws `lightstep_bad_response` naming what is wrong, while a few malformed
+ * stored trace at all throws `backend_bad_response` naming what is wrong, while a few malformed
  * spans in an otherwise good trace are skipped so the rest can still be shown.
  */
-import { LsslackError } from '../../domain/errors.js';
-import { normalizeSpanId } from '../../domain/parse-trace-url.js';
-import type { Span, SpanKind, Trace } from '../../domain/types.js';
+import { LsslackError } from '../../../domain/errors.js';
+import type { Span, SpanKind, Trace } from '../../../domain/types.js';
+import { normalizeSpanId } from './parse-lightstep-link.js';
 
 const UNKNOWN_SERVICE = 'unknown-service';
 const UNKNOWN_OPERATION = 'unknown-operation';
@@ -30,7 +30,7 @@ type JsonObject = Record<string, unknown>;
  *
  * @param json - the parsed response body
  * @returns the trace with ids normalised to 16 lowercase hex characters and times in epoch µs
- * @throws LsslackError `lightstep_bad_response` when the body is not a stored trace or holds no valid span
+ * @throws LsslackError `backend_bad_response` when the body is not a stored trace or holds no valid span
  */
 export function decodeStoredTrace(json: unknown): Trace {
   const entry = firstEntry(json);
@@ -180,5 +180,5 @@ function isObject(value: unknown): value is JsonObject {
 }
 
 function badResponse(message: string): LsslackError {
-  return new LsslackError('lightstep_bad_response', `Lightstep stored-traces reply: ${message}`);
+  return new LsslackError('backend_bad_response', `Lightstep stored-traces reply: ${message}`);
 }

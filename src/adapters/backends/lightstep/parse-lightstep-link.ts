@@ -5,7 +5,7 @@
  * trace link on an allowed origin is simply `undefined`, and the job skips it.
  */
 import { decodeTraceHandle } from './decode-trace-handle.js';
-import type { TraceRef } from './types.js';
+
 
 /** `/<project>/trace` with an optional trailing slash; the project segment is still percent-encoded. */
 const TRACE_PATH = /^\/([^/]+)\/trace\/?$/;
@@ -40,6 +40,20 @@ export function normalizeSpanId(raw: string): string | undefined {
   return length === 16 ? lower : lower.padStart(16, '0');
 }
 
+/** A Lightstep trace link, as the link says it (the backend module turns it into a TraceRef). */
+export interface LightstepLink {
+  /** The URL exactly as it arrived in the event. */
+  readonly url: string;
+  /** Origin of the link, e.g. `https://app.lightstep.com`. */
+  readonly origin: string;
+  /** Lightstep project name (first path segment). */
+  readonly project: string;
+  /** 16-hex span id the stored trace is fetched by. */
+  readonly seedSpanId: string;
+  /** Span selected in the UI (`#span-<hex>`), lowercase, possibly abbreviated. */
+  readonly selectedSpanPrefix?: string;
+}
+
 /**
  * Parses a Lightstep trace link.
  *
@@ -48,7 +62,7 @@ export function normalizeSpanId(raw: string): string | undefined {
  * @returns the trace reference, or `undefined` when `url` is not a trace link on an allowed origin
  *   or carries no usable span id
  */
-export function parseTraceUrl(url: string, allowedOrigins: readonly string[]): TraceRef | undefined {
+export function parseLightstepLink(url: string, allowedOrigins: readonly string[]): LightstepLink | undefined {
   if (typeof url !== 'string') return undefined;
   const parsed = parseUrl(url.replace(/&amp;/g, '&'));
   if (parsed === undefined || !isAllowedOrigin(parsed, allowedOrigins)) return undefined;
@@ -64,7 +78,7 @@ export function parseTraceUrl(url: string, allowedOrigins: readonly string[]): T
   if (seedSpanId === undefined) return undefined;
 
   // `url` stays byte-for-byte what Slack sent: chat.unfurl matches its `unfurls` keys against it.
-  const ref: TraceRef = { url, origin: parsed.origin, project, seedSpanId };
+  const ref: LightstepLink = { url, origin: parsed.origin, project, seedSpanId };
   return selectedSpanPrefix === undefined ? ref : { ...ref, selectedSpanPrefix };
 }
 
