@@ -219,13 +219,20 @@ export interface FlowResult {
  * Link a user the way a person does: share a trace link → Slack's prompt → open user_auth_url →
  * "Add to Slack" → Slack's authorize page → callback. Returns once the callback answered.
  */
-export async function linkThroughFlow(stack: Pick<Stack, 'slack'>, options: { teamId?: string; userId?: string; channel?: string; messageTs?: string } = {}): Promise<FlowResult> {
+export async function linkThroughFlow(stack: Pick<Stack, 'slack'> & { readonly config?: Config; readonly httpUrl?: string }, options: { teamId?: string; userId?: string; channel?: string; messageTs?: string } = {}): Promise<FlowResult> {
   const { CookieBrowser } = await import('../../src/cli/cookie-browser.js');
   const { linkSharedEvent } = await import('../../src/simulators/slack/index.js');
   const teamId = options.teamId ?? TEAM;
   const userId = options.userId ?? USER;
   const before = stack.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true).length;
-  await deliver(stack.slack, linkSharedEvent({ teamId, userId, channel: options.channel ?? 'C0LINK', messageTs: options.messageTs ?? `${Date.now() / 1000}`, urls: [traceUrl()] }));
+  const event = linkSharedEvent({ teamId, userId, channel: options.channel ?? 'C0LINK', messageTs: options.messageTs ?? `${Date.now() / 1000}`, urls: [traceUrl()] });
+  // By the transport the daemon uses: signed HTTP posts in HTTP mode, envelopes otherwise.
+  if (stack.config?.mode === 'http' && stack.httpUrl !== undefined) {
+    const res = await stack.slack.postEvent(`${stack.httpUrl}/slack/events`, event, { signingSecret: stack.config.slack.signingSecret ?? '' });
+    if (res.status !== 200) throw new Error(`the link_shared post answered ${res.status}: ${res.body}`);
+  } else {
+    await deliver(stack.slack, event);
+  }
   await waitFor(() => stack.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true).length > before, 'the auth prompt');
   const prompt = stack.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true)[before]!;
   const authUrl = String(prompt.args.user_auth_url);
