@@ -81,12 +81,6 @@ const INTAKE_BURST_EVENTS = 16;
 const INTAKE_CALM_MS = 250;
 const PREVIEW_MAX_HOLD_MS = 10_000;
 
-/**
- * Jobs held in memory at once (queued, running, deferred). The rest wait in the journal and are
- * read back in order: a backlog of 100k costs an offset each, not a job object each.
- */
-const JOBS_IN_MEMORY = 2_000;
-
 /** Attempts in a row that died with their worker (or the daemon) before a job is poison. */
 const MAX_CRASHES = 3;
 
@@ -195,7 +189,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     let onRecovery: ReturnType<typeof expediteOnRecovery> | undefined;
     const queue = createUnfurlQueue({
       concurrency: config.concurrency,
-      capacity: JOBS_IN_MEMORY,
+      // The rest wait in the journal and are read back in order: a backlog of 100k costs an offset each, not a job.
+      capacity: config.queueMemory,
       now,
       work,
       retry: createRetryPolicy({ rideOutMs: config.outageRideOutMs, now }),

@@ -27,6 +27,8 @@ export interface Config {
   readonly previewWorkers: number;
   /** Heap limit of each preview worker, MiB. */
   readonly previewHeapMb: number;
+  /** Jobs held in memory at once (queued, running, deferred); the rest wait in the journal. */
+  readonly queueMemory: number;
   readonly logLevel: string;
   readonly secretKey?: string;
   readonly adminToken?: string;

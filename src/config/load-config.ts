@@ -223,6 +223,7 @@ function build(raw: Partial<Record<SettingKey, string>>, env: EnvSnapshot, sourc
     concurrency: Number(raw.concurrency ?? 8),
     previewWorkers: Number(raw.previewWorkers ?? 1),
     previewHeapMb: Number(raw.previewHeapMb ?? 1024),
+    queueMemory: Number(raw.queueMemory ?? 2000),
     logLevel: raw.logLevel ?? 'info',
     secretKey: raw.secretKey,
     adminToken: raw.adminToken,

@@ -53,6 +53,7 @@ export type SettingKey =
   | 'concurrency'
   | 'previewWorkers'
   | 'previewHeapMb'
+  | 'queueMemory'
   | 'logLevel'
   | 'secretKey'
   | 'adminToken'
@@ -92,6 +93,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'dataDir', env: 'LSSLACK_DATA_DIR', kind: 'path', secret: false, description: 'where the store, key and journal live; default a per-user data directory' },
   { key: 'concurrency', env: 'LSSLACK_CONCURRENCY', kind: 'int', secret: false, fallback: '8', min: 1, max: 1024, description: 'how many unfurls run at once' },
   { key: 'previewWorkers', env: 'LSSLACK_PREVIEW_WORKERS', envAliases: ['LSSLACK_THREADS'], kind: 'int', secret: false, fallback: '1', min: 1, max: 64, description: 'preview worker processes that fetch, analyse and post previews (the daemon only acks, records and decides)' },
+  { key: 'queueMemory', env: 'LSSLACK_QUEUE_MEMORY', kind: 'int', secret: false, fallback: '2000', min: 10, max: 1_000_000, description: 'jobs held in memory at once; the rest wait in the journal (or PostgreSQL) and are read back in order' },
   { key: 'previewHeapMb', env: 'LSSLACK_PREVIEW_HEAP_MB', kind: 'int', secret: false, fallback: '1024', min: 64, max: 65_536, description: "heap limit of each preview worker, MiB: a trace needing more gets a \"too large\" preview" },
   { key: 'logLevel', env: 'LSSLACK_LOG_LEVEL', kind: 'level', secret: false, fallback: 'info', description: 'log level: fatal, error, warn, info, debug, trace or silent' },
   { key: 'secretKey', env: 'LSSLACK_SECRET_KEY', kind: 'string', secret: true, description: 'key that encrypts tokens and signs links (64 hex chars); generated into the data dir when unset', check: (v) => (/^[0-9a-fA-F]{64}$/.test(v) ? undefined : 'must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`') },
