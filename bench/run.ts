@@ -28,10 +28,13 @@ import { BENCH_DIR, ROOT_DIR } from './lib/proc.js';
 import { renderTable, type BenchResult } from './lib/report.js';
 import { runPool, POOL_DEFAULTS } from './pool.js';
 import { runSocket, SOCKET_DEFAULTS } from './socket.js';
+import { runSoak, SOAK_DEFAULTS } from './soak.js';
 import { PREVIEW_SEMI_SPACE_MB } from '../src/adapters/preview-workers/preview-pool.js';
 
-const NAMES = ['http-ingress', 'socket', 'analysis', 'pool', 'e2e'] as const;
+const NAMES = ['http-ingress', 'socket', 'analysis', 'pool', 'e2e', 'soak'] as const;
 type Name = (typeof NAMES)[number];
+/** What `npm run bench` (or `all`) runs: the soak takes 20 minutes, so it runs only when named (`npm run soak`). */
+const DEFAULT_NAMES: readonly Name[] = ['http-ingress', 'socket', 'analysis', 'pool', 'e2e'];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -52,6 +55,10 @@ const { values, positionals } = parseArgs({
     concurrency: { type: 'string' },
     'stalled-jobs': { type: 'string' },
     events: { type: 'string' },
+    burst: { type: 'string' },
+    'burst-every': { type: 'string' },
+    kills: { type: 'string' },
+    outage: { type: 'string' },
     out: { type: 'string' },
     readme: { type: 'boolean' },
     'in-process': { type: 'boolean' },
@@ -69,7 +76,7 @@ const num = (name: keyof typeof values, fallback: number): number => {
   return n;
 };
 
-const selected: Name[] = positionals.length === 0 || positionals[0] === 'all' ? [...NAMES] : positionals.map((p) => {
+const selected: Name[] = positionals.length === 0 || positionals[0] === 'all' ? [...DEFAULT_NAMES] : positionals.map((p) => {
   if (!(NAMES as readonly string[]).includes(p)) throw new Error(`unknown benchmark ${p}; one of ${NAMES.join(', ')}`);
   return p as Name;
 });
@@ -124,6 +131,18 @@ async function runOne(name: Name): Promise<BenchResult> {
       );
     case 'e2e':
       return runE2e({ events: num('events', E2E_DEFAULTS.events), warmup: num('warmup', E2E_DEFAULTS.warmup) }, log);
+    case 'soak':
+      return runSoak(
+        {
+          durationS: num('duration', SOAK_DEFAULTS.durationS),
+          rate: num('rate', SOAK_DEFAULTS.rate),
+          burst: num('burst', SOAK_DEFAULTS.burst),
+          burstEveryS: num('burst-every', SOAK_DEFAULTS.burstEveryS),
+          kills: num('kills', SOAK_DEFAULTS.kills),
+          outageS: num('outage', SOAK_DEFAULTS.outageS),
+        },
+        log,
+      );
   }
 }
 
@@ -175,7 +194,7 @@ const table = renderTable(results.flatMap((r) => r.rows));
 process.stdout.write(`\n${table}\n\nMachine: ${machineLine(machine)}\n`);
 for (const r of results) for (const note of r.notes) process.stdout.write(`- ${r.name}: ${note}\n`);
 
-const out = values.out ?? path.join(BENCH_DIR, 'results', selected.length === NAMES.length ? 'latest.json' : `${selected.join('+')}.json`);
+const out = values.out ?? path.join(BENCH_DIR, 'results', selected.length === DEFAULT_NAMES.length && DEFAULT_NAMES.every((n) => selected.includes(n)) ? 'latest.json' : `${selected.join('+')}.json`);
 await mkdir(path.dirname(out), { recursive: true });
 await writeFile(out, `${JSON.stringify({ machine, durationS: Math.round((Date.now() - started) / 1000), benchmarks: Object.fromEntries(results.map((r) => [r.name, { figures: r.figures, rows: r.rows, notes: r.notes }])) }, null, 2)}\n`);
 if (values.child !== true) log(`figures written to ${path.relative(process.cwd(), out)}`);

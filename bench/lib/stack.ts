@@ -13,6 +13,7 @@ import { openLowdbStore } from '../../src/adapters/store/lowdb-store.js';
 import type { StatusSnapshot } from '../../src/pipeline/status.js';
 import { sampleCheckoutTrace, startLightstepSimulator, type LightstepSimulator } from '../../src/simulators/lightstep/index.js';
 import { startSlackSimulator, type SlackSimulator, type RecordedCall } from '../../src/simulators/slack/index.js';
+import { startJaegerSimulator, type JaegerSimulator } from '../../src/simulators/jaeger/index.js';
 import { processMemory } from './machine.js';
 import { ROOT_DIR, stopChild } from './proc.js';
 import { BENCH_PROJECT, BENCH_TEAM, BENCH_USER, idSource, linkSharedBody, signBody } from './slack-events.js';
@@ -22,19 +23,25 @@ import { simulatorEnv } from '../../src/cli/simulator-env.js';
 export interface Simulators {
   readonly slack: SlackSimulator;
   readonly lightstep: LightstepSimulator;
+  /** A Jaeger query service too (configured as backend `jaeger`), when asked for. */
+  readonly jaeger?: JaegerSimulator;
   stop(): Promise<void>;
 }
 
-export async function startSimulators(options: { lightstepLatencyMs?: number } = {}): Promise<Simulators> {
+export async function startSimulators(options: { lightstepLatencyMs?: number; jaeger?: boolean } = {}): Promise<Simulators> {
   const slack = await startSlackSimulator();
   const lightstep = await startLightstepSimulator({ org: 'bench-org', projects: [BENCH_PROJECT], latencyMs: options.lightstepLatencyMs ?? 0 });
   lightstep.addTrace(BENCH_PROJECT, sampleCheckoutTrace());
+  const jaeger = options.jaeger === true ? await startJaegerSimulator() : undefined;
+  jaeger?.addTrace(sampleCheckoutTrace());
   return {
     slack,
     lightstep,
+    ...(jaeger === undefined ? {} : { jaeger }),
     async stop() {
       await slack.stop();
       await lightstep.stop();
+      await jaeger?.stop();
     },
   };
 }
@@ -46,6 +53,10 @@ export interface DaemonOptions {
   readonly env?: Record<string, string>;
   /** Extra node flags for the daemon, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] when profiling. */
   readonly nodeArgs?: readonly string[];
+  /** Run on this data dir (kept on stop) instead of a fresh temp one: restarts see the same journal. */
+  readonly dataDir?: string;
+  /** Map and link the bench user (default true; false when the data dir already has them). */
+  readonly link?: boolean;
 }
 
 export interface DaemonChild {
@@ -66,16 +77,20 @@ const isPrompt = (c: RecordedCall) => c.method === 'chat.unfurl' && c.ok && c.ar
 /** `lsslack start` (built, or from source under tsx) against the simulators, mapped and linked, ready for load. */
 export async function startDaemonChild(sims: Simulators, options: DaemonOptions): Promise<DaemonChild> {
   const { slack, lightstep } = sims;
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lsslack-bench-'));
-  const seed = await openLowdbStore({ dataDir });
-  await seed.putMapping({ teamId: BENCH_TEAM, slackUserId: BENCH_USER, traceUser: 'ada@example.com', grants: [`lightstep/${BENCH_PROJECT}`], mappedAt: new Date().toISOString() });
-  await seed.close();
-  const logFile = path.join(dataDir, 'daemon.log');
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'lsslack-bench-')));
+  if (options.link !== false) {
+    const seed = await openLowdbStore({ dataDir });
+    await seed.putMapping({ teamId: BENCH_TEAM, slackUserId: BENCH_USER, traceUser: 'ada@example.com', grants: [`lightstep/${BENCH_PROJECT}`, 'jaeger'], mappedAt: new Date().toISOString() });
+    await seed.close();
+  }
+  // A kept data dir may be a tiny filesystem the soak fills: its log goes next to it.
+  const logFile = ownDir ? path.join(dataDir, 'daemon.log') : `${dataDir}.daemon.log`;
   const out = openSync(logFile, 'a', 0o600);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: dataDir,
-    ...simulatorEnv({ slack, lightstep }, dataDir),
+    ...simulatorEnv({ slack, lightstep, ...(sims.jaeger === undefined ? {} : { jaeger: sims.jaeger }) }, dataDir),
     LSSLACK_CONFIG_DIR: path.join(dataDir, 'config'),
     // Production's default level: one JSON line per job, written to a file as a service would.
     LSSLACK_LOG_LEVEL: 'info',
@@ -136,9 +151,10 @@ export async function startDaemonChild(sims: Simulators, options: DaemonOptions)
     },
     async stop() {
       await stopChild(child, exited, 15_000);
-      await rm(dataDir, { recursive: true, force: true });
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+  if (options.link === false) return handle;
 
   try {
     await linkUser(sims, handle, options);

@@ -175,10 +175,22 @@ function decodeSpan(raw: unknown, service: string, state: DecodeState): Span | u
  */
 function parentOf(value: unknown): string | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
+  // Base64 parents (Tempo) each cost a new hex string; siblings usually come one after another, so
+  // the last one is remembered: one compare instead of a decode and an allocation per sibling.
+  const base64 = value.length !== 16 && value.length !== 32;
+  if (base64 && value === lastParentText) return lastParentId;
   const id = spanIdFromHexOrBase64(value);
-  if (id !== undefined) return id;
-  return isZeroId(value) ? undefined : value.toLowerCase();
+  const parent = id ?? (isZeroId(value) ? undefined : value.toLowerCase());
+  if (base64) {
+    lastParentText = value;
+    lastParentId = parent;
+  }
+  return parent;
 }
+
+/** `parentOf`'s memo of the last base64 parent (module scratch; a pure function of the text). */
+let lastParentText = '';
+let lastParentId: string | undefined;
 
 function kindOf(value: unknown): SpanKind | undefined {
   if (typeof value === 'number') return KIND_BY_NUMBER[value];

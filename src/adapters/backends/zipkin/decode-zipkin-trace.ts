@@ -5,7 +5,7 @@
  * The reply is a bare JSON array of spans in no particular order (openzipkin `zipkin2-api.yaml`):
  * µs `timestamp`/`duration`, `localEndpoint.serviceName`, string tags, and an `id` that a client and
  * a server span may share. The model needs unique span ids, so records are reconciled the way Zipkin
- * itself does it (zipkin2 `Trace.merge` and `SpanNode.Builder`) before any Span is built:
+ * itself does it (zipkin2 `Trace.merge` and `SpanNode.Builder`):
  *
  * - **Shared spans.** With B3 "join" (Brave's default) the server half of an RPC reuses the client's
  *   span id and says `shared: true`. The client half keeps the id; the server half becomes
@@ -13,8 +13,9 @@
  *   its parent, as Zipkin's UI nests it. Spans whose parent is `<id>` and whose service is the server
  *   half's are re-parented onto it, like `SpanNode.Builder` matching a child to the shared parent by
  *   local endpoint; otherwise the server's own work would hang off the client. A SERVER span that
- *   lacks the flag but shares a CLIENT span's id is treated as shared (`Trace.merge` does the same
- *   for old instrumentation). A server half whose client half is missing simply keeps `<id>`.
+ *   lacks the flag but shares a CLIENT span's id is treated as shared (`Trace.merge` backfills the
+ *   flag the same way: "some instrumentation doesn't add it"). A server half whose client half is
+ *   missing simply keeps `<id>`.
  * - **Exact duplicates.** Zipkin instrumentation may report one span in several records (e.g. a late
  *   annotation). Records with the same id and kind (and, for shared halves, the same service) are
  *   merged like `Span.Builder.merge`: the first record's fields win, missing ones (name, service,
@@ -38,7 +39,7 @@ import { isZeroId, spanIdFromHex, traceIdFromHex } from '../ids.js';
 const UNKNOWN_SERVICE = 'unknown-service';
 const UNKNOWN_OPERATION = 'unknown-operation';
 
-/** Kind codes in the columns. A missing `kind` is a local span (zipkin2-api.yaml: "absent"). */
+/** Kind codes, per record in a typed array. A missing `kind` is a local span (zipkin2-api.yaml). */
 const KIND_UNRECOGNISED = 0;
 const KIND_INTERNAL = 1;
 const KIND_SERVER = 2;
@@ -57,7 +58,7 @@ const KIND_BY_NAME: ReadonlyMap<string, number> = new Map([
   ['CONSUMER', KIND_CONSUMER],
 ]);
 
-/** Flag bits in the columns. */
+/** Flag bits, per record in a typed array. */
 const F_ERROR = 1;
 const F_SHARED = 2;
 const F_TIMESTAMP = 4;
@@ -125,7 +126,7 @@ class Records {
   private nextHalf = new Int32Array(0);
   /** Per owner slot: how many derived halves it has (for the next `:shared:<n>` suffix). */
   private halfCount = new Int32Array(0);
-  /** Spans without a record of their own: merged into another, or undated and unmatched. */
+  /** Records merged into another (their own Span is not output). */
   private dropped = 0;
   skipped = 0;
   firstProblem: string | undefined;
