@@ -94,14 +94,25 @@ export function indexSpans(spans: readonly Span[]): SpanIndex {
  * analysis of a large trace, and this measured about 1.6× faster than a Map<string, number> on
  * 100k spans: the slots and hashes are compact, and the stored hash skips most string compares.
  */
-class SpanIdTable {
+export class SpanIdTable {
   private readonly mask: number;
   /** Span index + 1 per slot; 0 is an empty slot. */
   private readonly slots: Int32Array;
   private readonly hashes: Int32Array;
   private readonly ids: string[];
+  /**
+   * Per table, so span ids someone crafted to collide under one seed do not collide under the
+   * next: trace data is untrusted, and colliding ids would make indexing quadratic.
+   */
+  private readonly seed = (Math.random() * 0x1_0000_0000) | 0;
+  /** Where probing got long (crafted or just unlucky ids): a Map from then on, linear whatever the ids. */
+  private fallback: Map<string, number> | undefined;
 
-  constructor(capacity: number) {
+  /** @param maxProbes - probes past which the table turns into a Map (tests lower it) */
+  private readonly maxProbes: number;
+
+  constructor(capacity: number, maxProbes = MAX_PROBES) {
+    this.maxProbes = maxProbes;
     // Load factor ≤ 0.5 keeps linear probing short.
     let size = 16;
     while (size < capacity * 2) size *= 2;
@@ -113,7 +124,9 @@ class SpanIdTable {
 
   /** Adds `id` for span `index` unless already present; returns the index that owns the id. */
   insert(id: string, index: number): number {
-    const hash = hashString(id);
+    if (this.fallback !== undefined) return this.insertFallback(id, index);
+    const hash = hashString(id, this.seed);
+    let probes = 0;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const owner = this.slots[slot]! - 1;
       if (owner < 0) {
@@ -123,22 +136,47 @@ class SpanIdTable {
         return index;
       }
       if (this.hashes[owner] === hash && this.ids[owner] === id) return owner;
+      if (++probes > this.maxProbes) {
+        this.switchToMap();
+        return this.insertFallback(id, index);
+      }
     }
   }
 
   indexOf(id: string): number {
-    const hash = hashString(id);
+    if (this.fallback !== undefined) return this.fallback.get(id) ?? -1;
+    const hash = hashString(id, this.seed);
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const owner = this.slots[slot]! - 1;
       if (owner < 0) return -1;
       if (this.hashes[owner] === hash && this.ids[owner] === id) return owner;
     }
   }
+
+  private insertFallback(id: string, index: number): number {
+    const map = this.fallback!;
+    const owner = map.get(id);
+    if (owner !== undefined) return owner;
+    map.set(id, index);
+    return index;
+  }
+
+  private switchToMap(): void {
+    const map = new Map<string, number>();
+    for (const slot of this.slots) {
+      const owner = slot - 1;
+      if (owner >= 0) map.set(this.ids[owner]!, owner);
+    }
+    this.fallback = map;
+  }
 }
 
-/** FNV-1a over UTF-16 units, then murmur3's finaliser so the low bits used as slot are well mixed. */
-function hashString(text: string): number {
-  let h = 0x811c9dc5;
+/** Probes past which the table gives up on hashing (at load ≤ 0.5 a fair hash needs a handful). */
+const MAX_PROBES = 64;
+
+/** Seeded FNV-1a over UTF-16 units, then murmur3's finaliser so the low bits used as slot are well mixed. */
+function hashString(text: string, seed: number): number {
+  let h = 0x811c9dc5 ^ seed;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);

@@ -168,3 +168,21 @@ describe('computeCriticalPath', () => {
     assert.deepEqual(sections[2 * n - 1], { spanId: 'root', startUs: 2 * n - 1, endUs: 2 * n });
   });
 });
+
+describe('SpanIdTable', () => {
+  it('answers the same once long probing turned it into a Map (crafted colliding ids cannot make it quadratic)', async () => {
+    const { SpanIdTable } = await import('../../src/domain/critical-path.js');
+    const ids = Array.from({ length: 500 }, (_, i) => i.toString(16).padStart(16, '0'));
+    const hashed = new SpanIdTable(ids.length);
+    const mapped = new SpanIdTable(ids.length, 0);
+    for (const [i, id] of ids.entries()) {
+      assert.equal(hashed.insert(id, i), i);
+      assert.equal(mapped.insert(id, i), i);
+    }
+    // A duplicate keeps its first owner in both.
+    assert.equal(hashed.insert(ids[7]!, 900), 7);
+    assert.equal(mapped.insert(ids[7]!, 900), 7);
+    for (const [i, id] of ids.entries()) assert.equal(mapped.indexOf(id), hashed.indexOf(id), `${id} at ${i}`);
+    assert.equal(mapped.indexOf('ffffffffffffffff'), -1);
+  });
+});
