@@ -47,23 +47,27 @@ export interface BackendsInput {
 export function loadBackends(input: BackendsInput): { backends: BackendConfig[]; problems: string[] } {
   const problems: string[] = [];
   const backends: BackendConfig[] = [];
-  const where = (i: number, field?: string) => `backends[${i}]${field === undefined ? '' : `.${field}`} in ${input.file ?? 'the config file'}`;
+  const where = (i: number, field?: string) => `backends[${i}]${field === undefined ? '' : `.${field}`}`;
 
   if (input.fromFile !== undefined) {
-    if (!Array.isArray(input.fromFile)) problems.push(`"backends" in ${input.file ?? 'the config file'} must be a list of backend entries (see the README, "Trace backends").`);
-    else input.fromFile.forEach((entry, i) => {
-      const parsed = parseEntry(entry, i, where, input, problems);
-      if (parsed !== undefined) backends.push(parsed);
-    });
+    const fileName = input.file ?? 'the config file';
+    if (!Array.isArray(input.fromFile)) problems.push(`"backends" in ${fileName} must be a list of backend entries (see the README, "Trace backends").`);
+    else {
+      const listProblems: string[] = [];
+      input.fromFile.forEach((entry, i) => {
+        const parsed = parseEntry(entry, i, where, input, listProblems);
+        if (parsed !== undefined) backends.push(parsed);
+      });
+      const ids = input.fromFile.map((e) => (isObject(e) && typeof e.id === 'string' ? e.id : undefined));
+      for (const id of new Set(ids.filter((x, i) => x !== undefined && ids.indexOf(x) !== i))) {
+        listProblems.push(`two trace backends have the id "${id}": ids must be unique (grants and logs name them).`);
+      }
+      problems.push(...listProblems.map((p) => `${fileName}: ${p}`));
+    }
   }
   const listed = new Set(Array.isArray(input.fromFile) ? input.fromFile.map((e) => (isObject(e) ? e.id : undefined)) : []);
   // An entry of the list wins over the shorthand for the same id (it takes LIGHTSTEP_API_KEY as its key).
   for (const shorthand of shorthands(input, problems, listed)) backends.push(shorthand);
-  const seen = new Set<string>();
-  for (const b of backends) {
-    if (seen.has(b.id)) problems.push(`two trace backends have the id "${b.id}": ids must be unique (grants and logs name them).`);
-    seen.add(b.id);
-  }
   return { backends, problems };
 }
 
@@ -196,7 +200,7 @@ function authOf(entry: Record<string, unknown>, where: string, input: BackendsIn
     const value = entry[field];
     if (value === undefined) return undefined;
     if (!input.filePrivate) {
-      problems.push(`${where}.${field} puts a credential in ${input.file ?? 'the config file'}, which other users can read: use ${field}Env with an environment variable instead, or chmod 600 the file.`);
+      problems.push(`${where}.${field} puts a credential in the file, which other users can read: use ${field}Env with an environment variable instead, or chmod 600 the file.`);
       return undefined;
     }
     if (typeof value !== 'string' || value === '') {
@@ -233,7 +237,7 @@ function lightstepKey(entry: Record<string, unknown>, where: string, input: Back
   }
   if (entry.apiKey !== undefined) {
     if (!input.filePrivate) {
-      problems.push(`${where}.apiKey puts the Lightstep API key in ${input.file ?? 'the config file'}, which other users can read: use apiKeyEnv instead, or chmod 600 the file.`);
+      problems.push(`${where}.apiKey puts the Lightstep API key in the file, which other users can read: use apiKeyEnv instead, or chmod 600 the file.`);
       return undefined;
     }
     return typeof entry.apiKey === 'string' && entry.apiKey !== '' ? { value: entry.apiKey, from: `apiKey in ${input.file ?? 'the config file'}` } : undefined;
