@@ -3,7 +3,7 @@
  *
  *   http-ingress  --duration S --connections N --rounds N --warmup S --rate R --rate-connections N --rate-duration S
  *   socket        --envelopes N --window N --rate R --rate-duration S --warmup N
- *   analysis      --sizes 1000,10000,100000,1000000 --reps N (default: by size)
+ *   analysis      --sizes 1000,10000,100000,1000000 --decoder-sizes 10000,100000 --reps N (default: by size)
  *   pool          --jobs N --latency MS --concurrency N --stalled-jobs N
  *   e2e           --events N --warmup N
  *
@@ -49,6 +49,7 @@ const { values, positionals } = parseArgs({
     envelopes: { type: 'string' },
     window: { type: 'string' },
     sizes: { type: 'string' },
+    'decoder-sizes': { type: 'string' },
     reps: { type: 'string' },
     jobs: { type: 'string' },
     latency: { type: 'string' },
@@ -115,6 +116,7 @@ async function runOne(name: Name): Promise<BenchResult> {
       return runAnalysis(
         {
           sizes: values.sizes === undefined ? ANALYSIS_DEFAULTS.sizes : values.sizes.split(',').map((s) => Number(s.trim())),
+          decoderSizes: values['decoder-sizes'] === undefined ? ANALYSIS_DEFAULTS.decoderSizes : values['decoder-sizes'].split(',').map((s) => Number(s.trim())),
           reps: values.reps === undefined ? undefined : num('reps', 1),
         },
         log,

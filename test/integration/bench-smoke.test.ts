@@ -63,8 +63,11 @@ describe('bench/ smoke runs (tiny sizes, no performance asserts)', { timeout: 18
   });
 
   it('analysis: parse, analyse and render per trace size', async () => {
-    const r = await runAnalysis({ sizes: [100, 1000], reps: 2 });
+    const r = await runAnalysis({ sizes: [100, 1000], decoderSizes: [200], reps: 2 });
     wellFormed(r);
+    const decoders = r.figures.decoders as Array<{ label: string; spans: number }>;
+    assert.deepEqual(decoders.map((d) => d.label), ['Jaeger v1 JSON', 'OTLP JSON (Jaeger v3)', 'OTLP JSON (Tempo v2, base64)', 'Zipkin v2']);
+    for (let i = 0; i < decoders.length; i++) figure(r, `decoders.${i}.median.core`);
     const sizes = r.figures.sizes as Array<{ spans: number }>;
     assert.deepEqual(sizes.map((s) => s.spans), [100, 1000]);
     for (const i of [0, 1]) {
