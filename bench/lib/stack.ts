@@ -192,8 +192,8 @@ async function linkUser(sims: Simulators, daemon: DaemonChild, options: DaemonOp
   const prompt = slack.calls.filter(isPrompt)[promptsBefore]!;
   const authUrl = String(prompt.args.user_auth_url);
   const browser = new CookieBrowser();
-  await browser.get(authUrl);
-  const initiate = await browser.get(new URL('/integration/auth/slack/initiate', authUrl).toString());
+  const page = await browser.get(authUrl);
+  const initiate = await browser.submitFirstForm(authUrl, page.body);
   slack.authorizeAs({ userId: BENCH_USER, teamId: BENCH_TEAM });
   const authorize = await browser.get(initiate.location ?? '');
   const callback = await browser.get(authorize.location ?? '');

@@ -238,7 +238,8 @@ export async function linkThroughFlow(stack: Pick<Stack, 'slack'> & { readonly c
   const authUrl = String(prompt.args.user_auth_url);
   const browser = new CookieBrowser();
   const start = await browser.get(authUrl);
-  const initiate = await browser.get(new URL('/integration/auth/slack/initiate', authUrl).toString());
+  // "Add to Slack": the page's form (POST, with its CSRF token).
+  const initiate = await browser.submitFirstForm(authUrl, start.body);
   stack.slack.authorizeAs({ userId, teamId });
   const authorize = await browser.get(initiate.location ?? '');
   const callbackUrl = authorize.location ?? '';

@@ -92,6 +92,12 @@ class Browser extends CookieBrowser {
     if (new URL(url).origin !== this.#slackOrigin) everyPage.push({ url, body: res.body });
     return res;
   }
+  override async post(url: string, fields: Readonly<Record<string, string>>): Promise<Response> {
+    const res = await super.post(url, fields);
+    noteUrlSecrets(res.location);
+    everyPage.push({ url, body: res.body });
+    return res;
+  }
   /** A second browser holding a copy of this one's cookies (a replay from the same browser). */
   clone(stack: Stack): Browser {
     const copy = new Browser(stack);
@@ -159,8 +165,8 @@ async function startFlow(stack: Stack, user = USER, team = TEAM): Promise<Shared
   const browser = new Browser(stack);
   const page = await browser.get(prompt.authUrl);
   assert.equal(page.status, 200, page.body);
-  const initiate = await browser.get(new URL(`${AUTH}/initiate`, prompt.authUrl).toString());
-  assert.equal(initiate.status, 302, initiate.body);
+  const initiate = await browser.submitFirstForm(prompt.authUrl, page.body);
+  assert.equal(initiate.status, 303, initiate.body);
   return { ...prompt, browser, authorizeUrl: initiate.location ?? '' };
 }
 
@@ -287,14 +293,14 @@ describe('identity linking: the happy path', () => {
     assert.ok(prompt.authUrl.startsWith(`${stack.publicUrl}${AUTH}?t=`), prompt.authUrl);
     assert.ok((new URL(prompt.authUrl).searchParams.get('t') ?? '').length > 40, 'a signed token');
 
-    // The page: who is linked to whom, an "Add to Slack" link, a private session cookie.
+    // The page: who is linked to whom, an "Add to Slack" button (a form post), a private session cookie.
     const browser = new Browser(stack);
     const page = await browser.get(prompt.authUrl);
     assertReadablePage(page, 200);
     const text = visibleText(page.body);
     assert.match(text, /U0SIMUSER/, 'names the Slack user');
     assert.match(text, /ada@example\.com/, 'names the mapped Lightstep user');
-    assert.match(page.body, new RegExp(`<a [^>]*href="${AUTH}/initiate"[^>]*>Add to Slack</a>`), 'an "Add to Slack" link to initiate');
+    assert.match(page.body, new RegExp(`<form method="post" action="${AUTH}/initiate"><input type="hidden" name="csrf" value="[^"]+"><p><button class="button" type="submit">Add to Slack</button>`), 'an "Add to Slack" button posting to initiate');
     const [setCookie, ...more] = page.headers.getSetCookie();
     assert.equal(more.length, 0);
     assert.ok(setCookie?.startsWith(`${COOKIE}=`), setCookie);
@@ -302,10 +308,9 @@ describe('identity linking: the happy path', () => {
     assert.match(setCookie!, /;\s*SameSite=Lax/i);
     assert.doesNotMatch(setCookie!, /;\s*Secure/i, 'no Secure flag on a plain-http public URL');
 
-    // Step 1: initiate → Slack's authorize page with everything it needs.
-    const first = await browser.get(`${stack.httpUrl}${AUTH}/initiate`);
-    const initiate = await browser.get(`${stack.httpUrl}${AUTH}/initiate`);
-    assert.equal(initiate.status, 302);
+    // Step 1: "Add to Slack" → Slack's authorize page with everything it needs; the link is spent.
+    const initiate = await browser.submitFirstForm(prompt.authUrl, page.body);
+    assert.equal(initiate.status, 303);
     const target = new URL(initiate.location ?? '');
     assert.equal(`${target.origin}${target.pathname}`, stack.slack.authorizeUrl);
     assert.equal(target.searchParams.get('client_id'), stack.slack.clientId);
@@ -315,7 +320,7 @@ describe('identity linking: the happy path', () => {
     const state = target.searchParams.get('state') ?? '';
     assert.match(state, /^[A-Za-z0-9_-]+$/);
     assert.ok(state.length * 6 >= 128, `state carries ≥ 128 bits (${state.length} base64url chars)`);
-    assert.notEqual(new URL(first.location ?? '').searchParams.get('state'), state, 'a fresh state every time');
+    assertRejected(await browser.submitFirstForm(prompt.authUrl, page.body), 410, /already used/);
 
     // Steps 2–4: Slack redirects back; the callback exchanges the code and links.
     const callbackUrl = await authorize(stack, browser, initiate.location ?? '');
@@ -375,8 +380,8 @@ describe('identity linking behind an https public URL', () => {
     assert.match(setCookie, /;\s*Secure/i);
     assert.match(setCookie, /;\s*HttpOnly/i);
     assert.match(setCookie, /;\s*SameSite=Lax/i);
-    const initiate = await browser.get(`${stack.httpUrl}${AUTH}/initiate`);
-    assert.equal(initiate.status, 302);
+    const initiate = await browser.submitFirstForm(onListener(prompt.authUrl), page.body);
+    assert.equal(initiate.status, 303);
     assert.equal(new URL(initiate.location ?? '').searchParams.get('redirect_uri'), `https://lsslack.example.com${AUTH}/callback`);
   });
 });
@@ -448,12 +453,22 @@ describe('identity linking: every rejection is a readable 4xx page and stores no
     await assertNothingLinked(stack, from, [USER]);
   });
 
-  it('rejects a link token used a second time with 410', async () => {
+  it('a reload, or a link scanner prefetching the URL, does not use the link up: pressing the button does', async () => {
     const { authUrl, from } = await promptFor(stack);
-    const first = await new Browser(stack).get(authUrl);
+    // A mail or chat security scanner fetches every link it sees, cookie-less.
+    const scanner = await new Browser(stack).get(authUrl);
+    assert.equal(scanner.status, 200);
+    const browser = new Browser(stack);
+    const first = await browser.get(authUrl);
+    const reload = await browser.get(authUrl);
     assert.equal(first.status, 200);
-    const again = await new Browser(stack).get(authUrl);
-    assertRejected(again, 410, /already used/);
+    assert.equal(reload.status, 200, 'a reload shows the page again');
+    // Another browser opened it too; only one of them can start linking with it.
+    const other = new Browser(stack);
+    const otherPage = await other.get(authUrl);
+    assert.equal((await browser.submitFirstForm(authUrl, reload.body)).status, 303);
+    assertRejected(await other.submitFirstForm(authUrl, otherPage.body), 410, /already used/);
+    assertRejected(await new Browser(stack).get(authUrl), 410, /already used/);
     await assertNothingLinked(stack, from, [USER]);
   });
 
@@ -469,15 +484,34 @@ describe('identity linking: every rejection is a readable 4xx page and stores no
 
   // --- the session ---
 
-  it('rejects initiate without a session (and with a forged one)', async () => {
+  it('rejects initiate without a session (and with a forged one), and by GET', async () => {
     const statesBefore = (await readStore(stack)).states.length;
-    const none = await new Browser(stack).get(`${stack.httpUrl}${AUTH}/initiate`);
+    const none = await new Browser(stack).post(`${stack.httpUrl}${AUTH}/initiate`, { csrf: 'x' });
     assertRejected(none, 401, /session/i);
     assert.equal(none.location, undefined, 'not sent to Slack');
     const forged = new Browser(stack);
-    forged.jar.set(COOKIE, createKeyring(randomBytes(32)).sign({ kind: 'session', sid: 'x', team: TEAM, user: USER, lsu: 'ada@example.com', exp: Date.now() + HOUR }));
-    assertRejected(await forged.get(`${stack.httpUrl}${AUTH}/initiate`), 401);
+    forged.jar.set(COOKIE, createKeyring(randomBytes(32)).sign({ kind: 'session', sid: 'x', team: TEAM, user: USER, lsu: 'ada@example.com', jti: 'j', linkExp: Date.now() + HOUR, exp: Date.now() + HOUR }));
+    assertRejected(await forged.post(`${stack.httpUrl}${AUTH}/initiate`, { csrf: 'x' }), 401);
+    assertRejected(await new Browser(stack).get(`${stack.httpUrl}${AUTH}/initiate`), 405);
     assert.equal((await readStore(stack)).states.length, statesBefore, 'no state created');
+  });
+
+  it('rejects initiate without the page\'s CSRF token, or with another session\'s (a cross-site form)', async () => {
+    const { authUrl, from } = await promptFor(stack);
+    const victim = new Browser(stack);
+    const page = await victim.get(authUrl);
+    assert.equal(page.status, 200);
+    const statesBefore = (await readStore(stack)).states.length;
+    assertRejected(await victim.post(`${stack.httpUrl}${AUTH}/initiate`, {}), 403, /did not come from the lsslack page/);
+    // An attacker's own page and token (another session) cannot start the victim's flow.
+    const attacker = await promptFor(stack, { user: 'U0OTHER' });
+    const attackerPage = await new Browser(stack).get(attacker.authUrl);
+    const attackerCsrf = /name="csrf" value="([^"]+)"/.exec(attackerPage.body)?.[1] ?? '';
+    assertRejected(await victim.post(`${stack.httpUrl}${AUTH}/initiate`, { csrf: attackerCsrf }), 403);
+    assert.equal((await readStore(stack)).states.length, statesBefore, 'no state created');
+    // Refusals do not spend the link: the real button still works.
+    assert.equal((await victim.submitFirstForm(authUrl, page.body)).status, 303);
+    await assertNothingLinked(stack, from, [USER]);
   });
 
   it('rejects the callback without a session', async () => {
@@ -831,7 +865,7 @@ describe('identity linking in a real headless browser', () => {
       everyPage.push({ url: page.url(), body: await page.content() });
       assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Connect Slack to lsslack');
 
-      await page.getByRole('link', { name: 'Add to Slack' }).click();
+      await page.getByRole('button', { name: 'Add to Slack' }).click();
       await page.waitForURL((u) => u.pathname === `${AUTH}/callback`);
       await page.getByRole('heading', { name: 'You are connected' }).waitFor();
       assert.match(await page.locator('main').innerText(), /ada@example\.com/);

@@ -10,14 +10,17 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** Send a small self-contained HTML page. */
-export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+/**
+ * Send a small self-contained HTML page. `formTargets` are origins a form may end up at: CSP's
+ * form-action also governs where a form post is redirected (the OAuth button → Slack).
+ */
+export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}, formTargets: readonly string[] = []): void {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),
     'cache-control': 'no-store',
     // Pages carry no scripts or external assets; say so, so a bug cannot add any.
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'${formTargets.map((o) => ` ${o}`).join('')}; frame-ancestors 'none'; base-uri 'none'`,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     ...headers,

@@ -7,6 +7,7 @@ import type { Keyring } from '../crypto/keyring.js';
 import { isRead, sendHtml, type Handler } from '../http/handler.js';
 import { escapeHtml, renderPage, type PageContent } from '../http/pages.js';
 import type { Store } from '../store/store.js';
+import { readBody } from './read-body.js';
 import { slackLoggerFor } from './slack-logger.js';
 
 const { WebClient } = webApi;
@@ -38,17 +39,26 @@ interface Session {
   readonly team: string;
   readonly user: string;
   readonly lsu: string;
+  /** The prompt link this session came from: spent when the person presses "Add to Slack". */
+  readonly jti: string;
+  /** When that link expires (the single-use mark is kept as long). */
+  readonly linkExp: number;
   readonly exp: number;
 }
+
+/** The most a form post to initiate can carry (a CSRF token and nothing else). */
+const FORM_LIMIT = 4096;
 
 type Page = { status: number; page: PageContent; headers?: Record<string, string> };
 
 /**
  * The identity-linking flow (a 5-step design, stricter than @slack/oauth):
  * 0. `GET /integration/auth/slack?t=…` — signed, expiring, single-use link token from the prompt
- *    → browser session cookie + a page naming who is linked to whom;
- * 1. `…/initiate` — single-use `state` (256 random bits) bound to that session and Slack user,
- *    10 minutes → 302 to Slack's authorize page;
+ *    → browser session cookie + a page naming who is linked to whom. A GET changes nothing, so a
+ *    reload, or a link scanner that prefetches every URL in a message, cannot use the link up;
+ * 1. `POST …/initiate` (the page's "Add to Slack" form, with a CSRF token tied to the session) —
+ *    spends the link (single use), then a single-use `state` (256 random bits) bound to that
+ *    session and Slack user, 10 minutes → 303 to Slack's authorize page;
  * 2–4. `…/callback` — state checked and consumed, `oauth.v2.access`, the returned user and team must
  *    be the prompted ones, then the token is stored encrypted and the waiting unfurl delivered.
  */
@@ -72,9 +82,9 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
     if (raw === undefined) return undefined;
     const claims = options.keyring.verify(raw);
     if (claims === undefined || claims.kind !== 'session') return undefined;
-    const { sid, team, user, lsu, exp } = claims;
-    if (typeof sid !== 'string' || typeof team !== 'string' || typeof user !== 'string' || typeof lsu !== 'string' || typeof exp !== 'number') return undefined;
-    return exp > now() ? { sid, team, user, lsu, exp } : undefined;
+    const { sid, team, user, lsu, jti, linkExp, exp } = claims;
+    if (typeof sid !== 'string' || typeof team !== 'string' || typeof user !== 'string' || typeof lsu !== 'string' || typeof jti !== 'string' || typeof linkExp !== 'number' || typeof exp !== 'number') return undefined;
+    return exp > now() ? { sid, team, user, lsu, jti, linkExp, exp } : undefined;
   };
 
   async function start(url: URL): Promise<Page> {
@@ -87,11 +97,9 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
     if (claims.exp <= now()) return problem(410, 'This link has expired', 'Links from the prompt are valid for 30 minutes. Share the trace link in Slack again to get a fresh one.');
     const mapping = await options.store.findMapping(claims.team, claims.user);
     if (mapping === undefined) return notMapped(claims.team, claims.user);
-    // Single use: a forwarded or replayed link starts nothing.
-    if (!(await options.store.consumeOnce(`link:${claims.jti}`, claims.exp))) {
-      return problem(410, 'This link was already used', 'Each prompt link works once. Share the trace link in Slack again to get a new one.');
-    }
-    const session: Session = { sid: randomBytes(16).toString('base64url'), team: claims.team, user: claims.user, lsu: mapping.traceUser, exp: now() + SESSION_TTL_MS };
+    // Single use, spent when the person acts (initiate): looking is free, but a spent link shows nothing.
+    if (await options.store.isUsed(`link:${claims.jti}`)) return alreadyUsed();
+    const session: Session = { sid: randomBytes(16).toString('base64url'), team: claims.team, user: claims.user, lsu: mapping.traceUser, jti: claims.jti, linkExp: claims.exp, exp: now() + SESSION_TTL_MS };
     return {
       status: 200,
       headers: { 'set-cookie': cookie(options.keyring.sign({ kind: 'session', ...session }), SESSION_TTL_MS / 1000) },
@@ -101,14 +109,37 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
           `You are linking Slack user <strong>${escapeHtml(claims.user)}</strong> in workspace <strong>${escapeHtml(claims.team)}</strong> to <strong>${escapeHtml(mapping.traceUser)}</strong> in your trace tools.`,
           `Once linked, trace links you share from ${grantsText(mapping)} unfurl into previews, posted with your own Slack authorization. Slack will ask you to allow lsslack to read and unfurl links for you.`,
         ],
-        action: { label: 'Add to Slack', href: `${BASE}/initiate` },
+        action: { label: 'Add to Slack', href: `${BASE}/initiate`, post: { csrf: csrfFor(session) } },
       },
     };
   }
 
+  /** A token only this session's page carries: a cross-site form cannot post it (double submit). */
+  const csrfFor = (session: Session) => options.keyring.sign({ kind: 'csrf', sid: session.sid });
+  const csrfValid = (session: Session, token: string | null) => {
+    if (token === null || token === '') return false;
+    const claims = options.keyring.verify(token);
+    return claims?.kind === 'csrf' && claims.sid === session.sid;
+  };
+
   async function initiate(req: IncomingMessage): Promise<Page | { redirect: string }> {
+    if (req.method !== 'POST') {
+      return { status: 405, headers: { allow: 'POST' }, page: { title: 'Use the button on the page', tone: 'problem', paragraphs: ['Linking starts when you press “Add to Slack” on the page the Slack prompt opens. Open the link from the Slack prompt again.'] } };
+    }
     const session = readSession(req);
     if (session === undefined) return noSession();
+    let form: URLSearchParams;
+    try {
+      form = new URLSearchParams((await readBody(req, FORM_LIMIT, 10_000)).toString('utf8'));
+    } catch {
+      return problem(400, 'Something is missing', 'The form did not arrive whole. Open the link from the Slack prompt again and press the button.');
+    }
+    if (!csrfValid(session, form.get('csrf'))) {
+      log.warn({ team: session.team, user: session.user }, 'initiate without the page\'s CSRF token; nothing started');
+      return problem(403, 'This request did not come from the lsslack page', 'For your safety lsslack only starts linking from its own page. Open the link from the Slack prompt again and press the button there.');
+    }
+    // Single use: the first press spends the link, so a forwarded or replayed one starts nothing.
+    if (!(await options.store.consumeOnce(`link:${session.jti}`, session.linkExp))) return alreadyUsed();
     const state = randomBytes(32).toString('base64url');
     await options.store.putState({ id: state, sessionId: session.sid, teamId: session.team, slackUserId: session.user, expiresAt: now() + STATE_TTL_MS });
     const target = new URL(options.authorizeUrl);
@@ -194,28 +225,34 @@ export function oauthRoutes(options: OAuthRoutesOptions): Handler {
   const clearCookie = () => ({ 'set-cookie': cookie('', 0) });
 
   return async (req, res, url) => {
-    if (!url.pathname.startsWith(BASE) || !isRead(req)) return false;
+    if (!url.pathname.startsWith(BASE)) return false;
+    if (!isRead(req) && url.pathname !== `${BASE}/initiate`) return false;
     let outcome: Page | { redirect: string };
     if (url.pathname === BASE) outcome = await start(url);
     else if (url.pathname === `${BASE}/initiate`) outcome = await initiate(req);
     else if (url.pathname === `${BASE}/callback`) outcome = await callback(req, url);
     else return false;
-    send(res, outcome);
+    send(res, outcome, [new URL(options.authorizeUrl).origin]);
     return true;
   };
 }
 
-function send(res: ServerResponse, outcome: Page | { redirect: string }): void {
+function send(res: ServerResponse, outcome: Page | { redirect: string }, formTargets: readonly string[]): void {
   if ('redirect' in outcome) {
-    res.writeHead(302, { location: outcome.redirect, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    // 303: the answer to a POST is a GET of Slack's authorize page.
+    res.writeHead(303, { location: outcome.redirect, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
     res.end();
     return;
   }
-  sendHtml(res, outcome.status, renderPage(outcome.page), outcome.headers);
+  sendHtml(res, outcome.status, renderPage(outcome.page), outcome.headers, formTargets);
 }
 
 function problem(status: number, title: string, text: string): Page {
   return { status, page: { title, tone: 'problem', paragraphs: [text] } };
+}
+
+function alreadyUsed(): Page {
+  return problem(410, 'This link was already used', 'Each prompt link starts linking once. Share the trace link in Slack again to get a new one.');
 }
 
 function noSession(): Page {

@@ -181,6 +181,10 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
         d.used.push({ id, expiresAt });
         return true;
       }),
+    async isUsed(id) {
+      const t = now();
+      return (await fresh()).used.some((u) => u.id === id && u.expiresAt > t);
+    },
     putState: (state) =>
       mutate((d) => {
         d.states.push(state);

@@ -51,6 +51,8 @@ export interface Store {
 
   /** Marks `id` used; true only the first time (single-use link tokens). */
   consumeOnce(id: string, expiresAt: number): Promise<boolean>;
+  /** Whether `id` was marked used (and has not expired): a read that marks nothing. */
+  isUsed(id: string): Promise<boolean>;
   putState(state: OAuthState): Promise<void>;
   /** Removes and returns the state: a state can be taken once, whatever happens next. */
   takeState(id: string): Promise<OAuthState | undefined>;

@@ -97,7 +97,7 @@ async function walkLinkingFlow(authUrl: string, slack: SlackSimulator, out: (lin
   const page = await browser.get(authUrl);
   const title = /<h1>([^<]*)<\/h1>/.exec(page.body)?.[1] ?? '?';
   out(`5. the browser opens it: HTTP ${page.status}, page "${title}", session cookie set`);
-  const initiate = await browser.get(new URL('/integration/auth/slack/initiate', authUrl).toString());
+  const initiate = await browser.submitFirstForm(authUrl, page.body);
   out(`6. "Add to Slack" → HTTP ${initiate.status} to Slack's authorize page (${(initiate.location ?? '').split('?')[0]}) with a single-use state`);
   slack.authorizeAs({ userId: DEMO_USER, teamId: DEMO_TEAM });
   const authorize = await browser.get(initiate.location ?? '');

@@ -80,6 +80,9 @@ export function createPgStore(pool: pg.Pool, now: () => number = Date.now): Stor
       await q('DELETE FROM used_once WHERE expires_at <= $1', [now()]);
       return ((await q('INSERT INTO used_once (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id', [id, expiresAt])).rowCount ?? 0) === 1;
     },
+    async isUsed(id) {
+      return ((await q('SELECT 1 FROM used_once WHERE id = $1 AND expires_at > $2', [id, now()])).rowCount ?? 0) > 0;
+    },
     async putState(state: OAuthState) {
       await q('DELETE FROM oauth_states WHERE expires_at <= $1', [now()]);
       await q('INSERT INTO oauth_states (id, session_id, team_id, slack_user_id, expires_at) VALUES ($1,$2,$3,$4,$5)', [state.id, state.sessionId, state.teamId, state.slackUserId, state.expiresAt]);
