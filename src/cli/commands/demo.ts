@@ -1,61 +1,104 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import type { Command } from 'commander';
 import { openLowdbStore } from '../../adapters/store/lowdb-store.js';
-import { createDaemon } from '../../app/daemon.js';
+import { createDaemon, type Daemon } from '../../app/daemon.js';
 import { loadConfig } from '../../config/load-config.js';
+import { LsslackError } from '../../domain/errors.js';
 import type { Block } from '../../domain/types.js';
-import { startLightstepSimulator, sampleCheckoutTrace, SAMPLE_TRACE_SEED_SPAN, SAMPLE_TRACE_SELECTED_SPAN } from '../../simulators/lightstep/index.js';
+import { startJaegerSimulator } from '../../simulators/jaeger/index.js';
+import { generateTrace, sampleCheckoutTrace, SAMPLE_TRACE_ID, SAMPLE_TRACE_SEED_SPAN, SAMPLE_TRACE_SELECTED_SPAN, startLightstepSimulator } from '../../simulators/lightstep/index.js';
 import { linkSharedEvent, startSlackSimulator } from '../../simulators/slack/index.js';
+import type { SlackSimulator } from '../../simulators/slack/index.js';
+import { startTempoSimulator } from '../../simulators/tempo/index.js';
+import { startZipkinSimulator } from '../../simulators/zipkin/index.js';
+import { CookieBrowser } from '../cookie-browser.js';
 import { packageInfo } from '../package-info.js';
 import { renderBlocksAsText } from '../render-blocks-as-text.js';
-import { simulatorEnv } from '../simulator-env.js';
-import { CookieBrowser } from '../cookie-browser.js';
-import type { SlackSimulator } from '../../simulators/slack/index.js';
+import { grafanaLink, jaegerLink, simulatorEnv, zipkinLink } from '../simulator-env.js';
+import { REDACTED_PATHS } from '../create-logger.js';
 
 const DEMO_TEAM = 'T0SIM';
 const DEMO_USER = 'U0SIMUSER';
+/** A second person, mapped but not linked: their prompt link is the one `--keep` prints to open. */
+const DEMO_GUEST = 'U0SIMGUEST';
 const DEMO_PROJECT = 'checkout';
+const DEMO_GRANTS = [`lightstep/${DEMO_PROJECT}`, 'jaeger', 'zipkin', 'grafana/tempo-prod'];
 
-/** `lsslack demo`: the whole design on loopback, against simulated Slack and Lightstep. */
+export interface DemoOptions {
+  /** Stay up afterwards, to explore (dashboard, typed links, generated load). */
+  readonly keep: boolean;
+  /** Keep the data dir (store, journal, log) when the demo ends. */
+  readonly keepData: boolean;
+  /** With keep: generated link_shared events per second (0 = none). */
+  readonly rate: number;
+  readonly out: (line: string) => void;
+  /** Where typed trace links come from (keep only); default stdin. */
+  readonly input?: NodeJS.ReadableStream;
+  /** Resolves when the demo should end (keep only); default the first SIGINT or SIGTERM. */
+  readonly until?: Promise<void>;
+}
+
+/** `lsslack demo`: the whole design on loopback, against simulated Slack and trace backends. */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run lsslack against built-in Slack and Lightstep simulators and show a trace link unfurl')
-    .option('--keep', 'leave the simulators and daemon running (Ctrl-C to stop)')
-    .action(async (opts: { keep?: boolean }) => {
-      await runDemo({ keep: opts.keep === true, out: (line) => process.stdout.write(`${line}\n`) });
+    .description('run lsslack against built-in Slack and trace-backend simulators and show trace links unfurl')
+    .option('--keep', 'stay up afterwards to explore: prints the dashboard command and an openable prompt link, unfurls the trace links you type, Ctrl-C ends it')
+    .option('--rate <n>', 'with --keep: share this many generated trace links per second, so the dashboard has something to show', '0')
+    .option('--keep-data', 'keep the data dir (store, journal and daemon log) when the demo ends')
+    .action(async (opts: { keep?: boolean; rate: string; keepData?: boolean }) => {
+      const rate = Number(opts.rate);
+      if (!Number.isFinite(rate) || rate < 0 || rate > 1000) throw new LsslackError('usage', `--rate must be a number of events per second from 0 to 1000, got "${opts.rate}".`);
+      if (rate > 0 && opts.keep !== true) throw new LsslackError('usage', '--rate only makes sense with --keep (the demo otherwise ends after its walk-through).');
+      await runDemo({ keep: opts.keep === true, keepData: opts.keepData === true, rate, out: (line) => process.stdout.write(`${line}\n`) });
     });
 }
 
-export async function runDemo(options: { keep: boolean; out: (line: string) => void }): Promise<void> {
+export async function runDemo(options: DemoOptions): Promise<void> {
   const { out } = options;
-  out('lsslack demo — this runs against SIMULATED Slack and Lightstep servers on 127.0.0.1, not the real services.');
+  out('lsslack demo — this runs against SIMULATED Slack, Lightstep, Jaeger, Zipkin and Tempo servers on 127.0.0.1, not the real services.');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lsslack-demo-'));
   const logFile = path.join(dataDir, 'lsslack.log');
-  const log = pino({ level: 'info' }, pino.destination({ dest: logFile, sync: true }));
-  const slack = await startSlackSimulator();
-  const lightstep = await startLightstepSimulator({ org: 'demo-org', projects: [DEMO_PROJECT] });
+  const log = pino({ level: 'info', redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' } }, pino.destination({ dest: logFile, sync: true, mode: 0o600 }));
+  const [slack, lightstep, jaeger, zipkin, tempo] = await Promise.all([
+    startSlackSimulator(),
+    startLightstepSimulator({ org: 'demo-org', projects: [DEMO_PROJECT] }),
+    startJaegerSimulator(),
+    startZipkinSimulator(),
+    startTempoSimulator(),
+  ]);
   lightstep.addTrace(DEMO_PROJECT, sampleCheckoutTrace());
-  out(`  Slack simulator:     ${slack.url}`);
-  out(`  Lightstep simulator: ${lightstep.url}`);
-  out(`  data dir:            ${dataDir} (daemon log: ${logFile})`);
+  for (const sim of [jaeger, zipkin, tempo]) sim.addTrace(sampleCheckoutTrace());
+  out(`  Slack simulator:    ${slack.url}`);
+  out(`  trace backends:     Lightstep ${lightstep.url} · Jaeger ${jaeger.queryUrl} · Zipkin ${zipkin.apiUrl} · Tempo ${tempo.apiUrl}`);
+  out(`  data dir:           ${dataDir} (daemon log lsslack.log; ${options.keepData ? 'kept afterwards' : 'removed when the demo ends, unless --keep-data'})`);
 
-  const config = loadConfig({ env: simulatorEnv({ slack, lightstep }, dataDir), require: 'start' });
+  const config = loadConfig({ env: simulatorEnv({ slack, lightstep, jaeger, zipkin, tempo }, dataDir), require: 'start' });
   const store = await openLowdbStore({ dataDir });
-  await store.putMapping({ teamId: DEMO_TEAM, slackUserId: DEMO_USER, traceUser: 'ada@example.com', grants: [`lightstep/${DEMO_PROJECT}`], mappedAt: new Date().toISOString() });
+  for (const user of [DEMO_USER, DEMO_GUEST]) {
+    await store.putMapping({ teamId: DEMO_TEAM, slackUserId: user, traceUser: user === DEMO_USER ? 'ada@example.com' : 'guest@example.com', grants: DEMO_GRANTS, mappedAt: new Date().toISOString() });
+  }
   await store.close();
-  out(`1. mapped Slack user ${DEMO_USER} (team ${DEMO_TEAM}) to Lightstep user ada@example.com for project "${DEMO_PROJECT}"`);
+  out(`1. mapped Slack user ${DEMO_USER} (team ${DEMO_TEAM}) to ada@example.com with grants ${DEMO_GRANTS.join(', ')}`);
 
   const daemon = createDaemon({ config, log, version: packageInfo().version });
+  let stopped = false;
   const stopAll = async () => {
+    if (stopped) return;
+    stopped = true;
     await daemon.stop();
-    await slack.stop();
-    await lightstep.stop();
+    await Promise.all([slack.stop(), lightstep.stop(), jaeger.stop(), zipkin.stop(), tempo.stop()]);
     log.flush();
-    if (!options.keep) await rm(dataDir, { recursive: true, force: true });
+    if (options.keepData) {
+      out(`Kept the data dir ${dataDir} (store.json, journal.log, lsslack.log).`);
+    } else {
+      await rm(dataDir, { recursive: true, force: true });
+      if (options.keep) out(`Removed ${dataDir} (the demo's store, journal and log; --keep-data keeps them).`);
+    }
   };
   try {
     const { httpUrl } = await daemon.start();
@@ -79,16 +122,33 @@ export async function runDemo(options: { keep: boolean; out: (line: string) => v
     out('');
     out(renderBlocksAsText(preview.blocks));
     out('');
-    out('Demo finished: that preview was posted by lsslack to the SIMULATED Slack. See the README to run it for real.');
-  } catch (error) {
+    out('10. the same trace, shared from the other backends lsslack reads:');
+    let step = 0;
+    for (const [label, link] of [
+      ['Jaeger', jaegerLink(SAMPLE_TRACE_ID, SAMPLE_TRACE_SELECTED_SPAN)],
+      ['Zipkin', zipkinLink(SAMPLE_TRACE_ID)],
+      ['Grafana Explore → Tempo', grafanaLink(SAMPLE_TRACE_ID, SAMPLE_TRACE_SELECTED_SPAN)],
+    ] as const) {
+      const blocks = await shareAndWait(slack, link, `1749992900.00020${step++}`);
+      out(`    ${label}: ${link.length > 110 ? `${link.slice(0, 107)}…` : link}`);
+      out(renderBlocksAsText(blocks).split('\n').slice(0, 3).map((l) => `    ${l}`).join('\n'));
+      out('');
+    }
+    out('Demo finished: those previews were posted by lsslack to the SIMULATED Slack. See the README to run it for real.');
+    if (options.keep) await explore(daemon, slack, httpUrl, options, (trace) => [jaeger, zipkin, tempo].forEach((sim) => sim.addTrace(trace)));
+  } finally {
     await stopAll();
-    throw error;
   }
-  if (options.keep) {
-    out('--keep: simulators and daemon stay up; press Ctrl-C to stop.');
-    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-  }
-  await stopAll();
+}
+
+/** Shares a link as the demo user and waits for its preview. */
+async function shareAndWait(slack: SlackSimulator, url: string, ts: string): Promise<Block[]> {
+  const before = slack.unfurls().length;
+  await slack.sendEvent(linkSharedEvent({ teamId: DEMO_TEAM, userId: DEMO_USER, channel: 'C0DEMO', messageTs: ts, urls: [url] }));
+  const calls = await slack.waitForCalls('chat.unfurl', before + 1, 60_000);
+  const call = calls.slice(before).find((c) => c.args.ts === ts);
+  const unfurl = (call?.args.unfurls as Record<string, { blocks: Block[] }> | undefined)?.[url];
+  return unfurl?.blocks ?? [];
 }
 
 /** Steps 5–8: the person opens the prompt link, clicks "Add to Slack", allows, and comes back. */
@@ -98,7 +158,7 @@ async function walkLinkingFlow(authUrl: string, slack: SlackSimulator, out: (lin
   const title = /<h1>([^<]*)<\/h1>/.exec(page.body)?.[1] ?? '?';
   out(`5. the browser opens it: HTTP ${page.status}, page "${title}", session cookie set`);
   const initiate = await browser.submitFirstForm(authUrl, page.body);
-  out(`6. "Add to Slack" → HTTP ${initiate.status} to Slack's authorize page (${(initiate.location ?? '').split('?')[0]}) with a single-use state`);
+  out(`6. "Add to Slack" (a form post; the prompt link is spent now) → HTTP ${initiate.status} to Slack's authorize page (${(initiate.location ?? '').split('?')[0]}) with a single-use state`);
   slack.authorizeAs({ userId: DEMO_USER, teamId: DEMO_TEAM });
   const authorize = await browser.get(initiate.location ?? '');
   out(`7. ${DEMO_USER} clicks Allow in (simulated) Slack → HTTP ${authorize.status} back to ${(authorize.location ?? '').split('?')[0]}`);
@@ -106,4 +166,80 @@ async function walkLinkingFlow(authUrl: string, slack: SlackSimulator, out: (lin
   const done = /<h1>([^<]*)<\/h1>/.exec(callback.body)?.[1] ?? '?';
   if (callback.status !== 200) throw new Error(`the OAuth callback failed: HTTP ${callback.status} "${done}"`);
   out(`8. callback: oauth.v2.access exchanged the code, token stored encrypted → HTTP ${callback.status}, page "${done}"`);
+}
+
+/**
+ * `--keep`: the stack stays up to be explored — the dashboard, a prompt link to open in a
+ * browser, the trace links typed on stdin unfurled, and (with --rate) a steady stream of shares.
+ */
+async function explore(daemon: Daemon, slack: SlackSimulator, httpUrl: string, options: DemoOptions, addTrace: (trace: ReturnType<typeof generateTrace>) => void): Promise<void> {
+  const { out } = options;
+  // A fresh prompt for a mapped, unlinked person: its link can be opened in a browser on this machine.
+  const before = slack.calls.length;
+  await slack.sendEvent(linkSharedEvent({ teamId: DEMO_TEAM, userId: DEMO_GUEST, channel: 'C0DEMO', messageTs: '1749992900.000300', urls: [zipkinLink(SAMPLE_TRACE_ID)] }));
+  await waitUntil(() => slack.calls.slice(before).some((c) => c.method === 'chat.unfurl' && c.args.user_auth_required === true), 10_000);
+  const guestPrompt = String(slack.calls.slice(before).find((c) => c.method === 'chat.unfurl' && c.args.user_auth_required === true)?.args.user_auth_url ?? '');
+  out('');
+  out('--keep: the simulators and the daemon stay up. Try:');
+  out(`  lsslack dashboard --url ${httpUrl}        (in another terminal: the live dashboard)`);
+  out(`  open ${guestPrompt}`);
+  out(`        (${DEMO_GUEST}'s prompt link, valid 30 minutes: the page a person sees; "Add to Slack" goes to the simulated Slack)`);
+  out('  type a trace link and press Enter to share it, e.g.');
+  out(`        ${jaegerLink(SAMPLE_TRACE_ID)}`);
+  out(`        ${zipkinLink('00000000000000000000000000abcdef')}   (a trace the backend does not have)`);
+  if (options.rate > 0) out(`  sharing ${options.rate} generated trace links per second (--rate), so the dashboard has something to show`);
+  out('  Ctrl-C ends the demo.');
+
+  let n = 0;
+  const lines = createInterface({ input: options.input ?? process.stdin, terminal: false });
+  lines.on('line', (line) => {
+    const url = line.trim();
+    if (url === '') return;
+    if (!/^https?:\/\//.test(url)) {
+      out(`  (not a link: paste a trace URL starting with https://)`);
+      return;
+    }
+    const ts = `1749993000.${String(++n).padStart(6, '0')}`;
+    void shareAndWait(slack, url, ts).then(
+      (blocks) => out(blocks.length === 0 ? '  no preview (lsslack does not recognise that link, or it needs a grant the demo user lacks)' : `\n${renderBlocksAsText(blocks)}\n`),
+      () => out('  no preview within 60 s (lsslack does not recognise that link)'),
+    );
+  });
+  // Generated load: links to generated traces in every backend, round robin.
+  let generated = 0;
+  const timer =
+    options.rate > 0
+      ? setInterval(() => {
+          const trace = generateTrace({ spans: 20 + (generated % 50), seed: generated + 1 });
+          addTrace(trace);
+          const links = [jaegerLink(trace.traceId), zipkinLink(trace.traceId), grafanaLink(trace.traceId)];
+          const ts = `1749994000.${String(++generated).padStart(6, '0')}`;
+          void slack.sendEvent(linkSharedEvent({ teamId: DEMO_TEAM, userId: DEMO_USER, channel: 'C0LOAD', messageTs: ts, urls: [links[generated % links.length]!] })).catch(() => undefined);
+        }, 1000 / options.rate)
+      : undefined;
+  await (options.until ?? untilSignal());
+  if (timer !== undefined) clearInterval(timer);
+  lines.close();
+  out('');
+  out(`Stopping (${generated > 0 ? `${generated} generated links shared; ` : ''}${(await daemon.status()).outcomes.unfurled} previews posted in all)…`);
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('the simulated Slack got no prompt in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
