@@ -11,13 +11,14 @@ import { createPreviewPool } from '../adapters/preview-workers/preview-pool.js';
 import { eventsRoute } from '../adapters/slack/events-route.js';
 import { oauthRoutes } from '../adapters/slack/oauth-routes.js';
 import { createTokenRefresher } from '../adapters/slack/token-refresher.js';
+import { createChannelAudience } from '../adapters/slack/channel-audience.js';
 import { createSocketReceiver, type SocketReceiver } from '../adapters/slack/socket-receiver.js';
 import type { Store } from '../adapters/store/store.js';
 import type { Config } from '../config/config.js';
 import { LsslackError } from '../domain/errors.js';
-import type { Logger } from '../domain/ports.js';
+import type { Logger, RefreshScheduler, UnfurlJobPorts } from '../domain/ports.js';
 import type { UnfurlJob } from '../domain/types.js';
-import { runUnfurlJob } from '../domain/unfurl-job.js';
+import { runDetailsJob, runUnfurlJob } from '../domain/unfurl-job.js';
 import { guardAttempts } from '../pipeline/attempt-guard.js';
 import { createConnectionTracker } from '../pipeline/connection-state.js';
 import { createCounters, type Counters } from '../pipeline/counters.js';
@@ -27,7 +28,8 @@ import { createIntakePressure } from '../pipeline/intake-pressure.js';
 import { startJobFeeder, type JobFeeder } from '../pipeline/job-feeder.js';
 import type { JobJournal } from '../pipeline/job-journal.js';
 import { createPreviewThrottle } from '../pipeline/preview-throttle.js';
-import { createLinkSharedHandler } from '../pipeline/handle-link-shared.js';
+import { createAudienceChangeHandlers } from '../pipeline/handle-audience-changes.js';
+import { createDetailsRequestedHandler, createLinkSharedHandler } from '../pipeline/handle-link-shared.js';
 import { createRevocationHandlers } from '../pipeline/handle-revocations.js';
 import { JobLog } from '../pipeline/job-log.js';
 import { createRetryPolicy } from '../pipeline/retry-policy.js';
@@ -180,12 +182,38 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const identities = createIdentityDirectory({ store, keyring, log, now, refresh, onDropped: () => counters.inc('links_dropped') });
     const prompter = createLinkPrompter({ publicUrl: () => publicUrl, keyring, store, now });
     const recognizer = createLinkRecognizer(config.backends);
+    // Replicas each cache audiences, and only the one that got channel_shared forgets at once: a
+    // shorter TTL bounds how long the others may think a newly shared channel is internal.
+    const audiences = createChannelAudience({ botToken, apiUrl: config.slack.apiUrl, log, now, ttlMs: config.storeUrl === undefined ? 10 * 60_000 : 60_000 });
     const uninstalls = createUninstallGuard();
     const jobLog = log.child({ component: 'job' });
-    const work = guardAttempts({ journal, maxCrashes: MAX_CRASHES, log }, async (job: UnfurlJob) =>
-      uninstalls.skips(job) ? ({ kind: 'skipped', reason: 'workspace_uninstalled' } as const) : runUnfurlJob(job, { recognizer, identities, prompter, publisher, links: identities }),
-    );
     let feeder: JobFeeder | undefined;
+    const admit = (fresh: readonly UnfurlJob[]) => feeder?.admit(fresh);
+    const refresher: RefreshScheduler = {
+      async scheduleRefresh(job, refresh, delayMs) {
+        // Journaled like any job: a restart does not forget a pending refresh.
+        const at = now();
+        const next: UnfurlJob = { ...job, id: `${job.id.replace(/:r\d+$/, '')}:r${refresh.n}`, kind: 'refresh', refresh, receivedAt: at, notBefore: at + delayMs };
+        await journal.append([next]);
+        admit([next]);
+      },
+    };
+    const ports: UnfurlJobPorts = {
+      recognizer,
+      identities,
+      prompter,
+      publisher,
+      links: identities,
+      audiences,
+      policies: store,
+      refresher,
+      detailDefaults: config.detailDefaults,
+      workObjects: config.workObjects,
+    };
+    const work = guardAttempts({ journal, maxCrashes: MAX_CRASHES, log }, async (job: UnfurlJob) => {
+      if (uninstalls.skips(job)) return { kind: 'skipped', reason: 'workspace_uninstalled' } as const;
+      return job.kind === 'details' ? runDetailsJob(job, ports) : runUnfurlJob(job, ports);
+    });
     let onRecovery: ReturnType<typeof expediteOnRecovery> | undefined;
     const queue = createUnfurlQueue({
       concurrency: config.concurrency,
@@ -210,11 +238,12 @@ export function createDaemon(options: DaemonOptions): Daemon {
     closers.unshift(async () => throttle.stop());
     const pressure = createIntakePressure({ threshold: INTAKE_BURST_EVENTS, calmMs: INTAKE_CALM_MS, onChange: (busy) => throttle.onPressure(busy) });
     closers.unshift(async () => pressure.stop());
-    const admit = (fresh: readonly UnfurlJob[]) => feeder?.admit(fresh);
     const inner = createDispatcher({
       log,
       handlers: {
         link_shared: createLinkSharedHandler({ admit, recorder, now }),
+        entity_details_requested: createDetailsRequestedHandler({ admit, recorder, now }),
+        ...createAudienceChangeHandlers((team, channel) => audiences.forget(team, channel)),
         ...createRevocationHandlers({
           dropLink: (team, user, reason) => identities.dropLink(team, user, reason),
           removeTeam: (team) => store.removeTeam(team),

@@ -52,6 +52,7 @@ export function createStatusSnapshot(sources: StatusSnapshotSources): () => Prom
       outcomesByBackend: log.outcomesByBackend,
       backendRetries: Object.fromEntries(sources.backendRetries),
       backends: config.backends.map((b) => ({ id: b.id, kind: b.kind })),
+      previews: !config.workObjects ? 'blocks' : sources.counters.get('work_objects_refused') > 0 ? 'refused' : 'work-object',
       failedByCode: log.failedByCode,
       latencyMs: log.latencyMs,
       auth: { usersMapped: mappings.length, usersLinked: links.length, promptsPending: pending, linksDropped: sources.counters.get('links_dropped') },

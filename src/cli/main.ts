@@ -9,6 +9,7 @@ import { registerService } from './commands/service.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
 import { registerStore } from './commands/store.js';
+import { registerChannels } from './commands/channels.js';
 import { registerUsers } from './commands/users.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { packageInfo } from './package-info.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerDemo(program);
   registerUsers(program);
+  registerChannels(program);
   registerConfig(program);
   registerStore(program);
   registerService(program);

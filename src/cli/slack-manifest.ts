@@ -19,6 +19,23 @@ export interface ManifestInput {
   readonly appOrigins: readonly string[];
   readonly name?: string;
   readonly description?: string;
+  /** LSSLACK_PREVIEW=work-object: subscribe to flexpane requests too. */
+  readonly workObjects?: boolean;
+}
+
+/**
+ * Bot scopes: links:read/links:write to unfurl; channels:read, groups:read, im:read and mpim:read
+ * so conversations.info can say who sees a conversation (docs.slack.dev/reference/methods/conversations.info).
+ */
+export const BOT_SCOPES = ['links:read', 'links:write', 'channels:read', 'groups:read', 'im:read', 'mpim:read'] as const;
+
+/**
+ * Events: link_shared; tokens_revoked and app_uninstalled end links; channel_shared and
+ * channel_unshared say a channel's audience changed; entity_details_requested asks for a Work
+ * Object's flexpane (docs.slack.dev/reference/events).
+ */
+export function botEventsFor(workObjects: boolean): string[] {
+  return ['link_shared', 'tokens_revoked', 'app_uninstalled', 'channel_shared', 'channel_unshared', ...(workObjects ? ['entity_details_requested'] : [])];
 }
 
 /** The subset of Slack's app manifest lsslack produces. */
@@ -77,8 +94,8 @@ export function buildSlackManifest(input: ManifestInput): SlackManifest {
   const unfurlDomains = unfurlDomainsFor(input.appOrigins);
   const publicUrl = input.publicUrl.replace(/\/+$/, '');
   const botName = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, MANIFEST_LIMITS.botDisplayName) || DEFAULT_APP_NAME;
-  const eventSubscriptions: SlackManifest['settings']['event_subscriptions'] =
-    input.mode === 'http' ? { request_url: `${publicUrl}${EVENTS_PATH}`, bot_events: ['link_shared', 'tokens_revoked', 'app_uninstalled'] } : { bot_events: ['link_shared', 'tokens_revoked', 'app_uninstalled'] };
+  const botEvents = botEventsFor(input.workObjects === true);
+  const eventSubscriptions: SlackManifest['settings']['event_subscriptions'] = input.mode === 'http' ? { request_url: `${publicUrl}${EVENTS_PATH}`, bot_events: botEvents } : { bot_events: botEvents };
   return {
     _metadata: { major_version: 1, minor_version: 1 },
     display_information: { name, description },
@@ -88,7 +105,7 @@ export function buildSlackManifest(input: ManifestInput): SlackManifest {
     },
     oauth_config: {
       redirect_urls: [`${publicUrl}${OAUTH_CALLBACK_PATH}`],
-      scopes: { bot: ['links:read', 'links:write'], user: ['links:read', 'links:write'] },
+      scopes: { bot: [...BOT_SCOPES], user: ['links:read', 'links:write'] },
     },
     settings: {
       event_subscriptions: eventSubscriptions,

@@ -1,5 +1,6 @@
 /** The validated, read-only configuration every component gets a slice of. */
 import type { BackendConfig, TraceLimits } from '../adapters/backends/backend-config.js';
+import type { DetailDefaults } from '../domain/decide-detail.js';
 import type { SettingKey } from './settings.js';
 
 export type Mode = 'socket' | 'http';
@@ -29,6 +30,10 @@ export interface Config {
   readonly previewHeapMb: number;
   /** Jobs held in memory at once (queued, running, deferred); the rest wait in the journal. */
   readonly queueMemory: number;
+  /** Previews carry a Work Object card (and the flexpane answers per viewer). */
+  readonly workObjects: boolean;
+  /** How much previews show when no channel policy says otherwise. */
+  readonly detailDefaults: DetailDefaults;
   readonly logLevel: string;
   readonly secretKey?: string;
   readonly adminToken?: string;

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LsslackError } from '../domain/errors.js';
+import type { DetailLevel } from '../domain/types.js';
 import type { Config, SettingSource } from './config.js';
 import { defaultDataDir } from './default-paths.js';
 import { loadBackends } from './load-backends.js';
@@ -224,6 +225,8 @@ function build(raw: Partial<Record<SettingKey, string>>, env: EnvSnapshot, sourc
     previewWorkers: Number(raw.previewWorkers ?? 1),
     previewHeapMb: Number(raw.previewHeapMb ?? 1024),
     queueMemory: Number(raw.queueMemory ?? 2000),
+    workObjects: raw.preview === 'work-object',
+    detailDefaults: Object.freeze({ internal: (raw['detail.internal'] ?? 'full') as DetailLevel, external: (raw['detail.external'] ?? 'summary') as DetailLevel }),
     logLevel: raw.logLevel ?? 'info',
     secretKey: raw.secretKey,
     adminToken: raw.adminToken,

@@ -54,11 +54,16 @@ export type SettingKey =
   | 'previewWorkers'
   | 'previewHeapMb'
   | 'queueMemory'
+  | 'preview'
+  | 'detail.internal'
+  | 'detail.external'
   | 'logLevel'
   | 'secretKey'
   | 'adminToken'
   | 'shutdownTimeout'
   | 'store.url';
+
+const oneOf = (...allowed: string[]) => (value: string) => (allowed.includes(value) ? undefined : `must be one of ${allowed.join(', ')}`);
 
 const prefixed = (prefix: string, what: string) => (value: string) =>
   value.startsWith(prefix) ? undefined : `must be ${what} starting with "${prefix}"`;
@@ -95,6 +100,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'previewWorkers', env: 'LSSLACK_PREVIEW_WORKERS', envAliases: ['LSSLACK_THREADS'], kind: 'int', secret: false, fallback: '1', min: 1, max: 64, description: 'preview worker processes that fetch, analyse and post previews (the daemon only acks, records and decides)' },
   { key: 'queueMemory', env: 'LSSLACK_QUEUE_MEMORY', kind: 'int', secret: false, fallback: '2000', min: 10, max: 1_000_000, description: 'jobs held in memory at once; the rest wait in the journal (or PostgreSQL) and are read back in order' },
   { key: 'previewHeapMb', env: 'LSSLACK_PREVIEW_HEAP_MB', kind: 'int', secret: false, fallback: '1024', min: 64, max: 65_536, description: "heap limit of each preview worker, MiB: a trace needing more gets a \"too large\" preview" },
+  { key: 'preview', env: 'LSSLACK_PREVIEW', kind: 'string', secret: false, fallback: 'blocks', check: oneOf('blocks', 'work-object'), description: 'blocks, or work-object: previews also carry a Work Object card whose flexpane answers each viewer (turn on Work Object Previews in the app settings first)' },
+  { key: 'detail.internal', env: 'LSSLACK_DETAIL_INTERNAL', kind: 'string', secret: false, fallback: 'full', check: oneOf('full', 'summary', 'none'), description: 'what previews show in channels inside the organisation, unless `lsslack channels set` says otherwise: full, summary or none' },
+  { key: 'detail.external', env: 'LSSLACK_DETAIL_EXTERNAL', kind: 'string', secret: false, fallback: 'summary', check: oneOf('full', 'summary', 'none'), description: 'what previews show in channels shared with other organisations (Slack Connect) or whose audience is unknown: full, summary or none' },
   { key: 'logLevel', env: 'LSSLACK_LOG_LEVEL', kind: 'level', secret: false, fallback: 'info', description: 'log level: fatal, error, warn, info, debug, trace or silent' },
   { key: 'secretKey', env: 'LSSLACK_SECRET_KEY', kind: 'string', secret: true, description: 'key that encrypts tokens and signs links (64 hex chars); generated into the data dir when unset', check: (v) => (/^[0-9a-fA-F]{64}$/.test(v) ? undefined : 'must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`') },
   { key: 'adminToken', env: 'LSSLACK_ADMIN_TOKEN', kind: 'string', secret: true, description: 'bearer token required by /status and /metrics (else loopback only)', check: (v) => (v.length >= 16 ? undefined : 'must be at least 16 characters') },

@@ -8,7 +8,7 @@
 import { criticalPathOfIndex, indexSpans } from './critical-path.js';
 import type { SpanIndex } from './critical-path.js';
 import { LsslackError } from './errors.js';
-import type { CriticalContributor, CriticalSection, Span, SpanSummary, Trace, TraceSummary } from './types.js';
+import type { CriticalContributor, CriticalSection, ServiceBreakdown, Span, SpanSummary, Trace, TraceSummary } from './types.js';
 
 /** How many critical-path contributors the preview lists. */
 const TOP_CONTRIBUTORS = 5;
@@ -42,6 +42,8 @@ export function analyseTrace(trace: Trace, options: AnalyseOptions): TraceSummar
 
   const summary: TraceSummary = {
     root: nameOf(spanAt(spans, roots.main)),
+    hasRoot: !roots.mainIsOrphan && roots.all.length > 0,
+    services: serviceBreakdown(index, stats, criticalPath, spanIndexes),
     startUs: stats.startUs,
     durationUs: stats.durationUs,
     spanCount: stats.spanCount,
@@ -74,6 +76,8 @@ interface TraceStats {
    * from rather than the ancestors it propagated to — or -1.
    */
   readonly firstError: number;
+  /** Spans and errors per service. */
+  readonly services: ReadonlyMap<string, readonly [number, number]>;
 }
 
 function collectStats(index: SpanIndex): TraceStats {
@@ -88,7 +92,8 @@ function collectStats(index: SpanIndex): TraceStats {
   let spanCount = 0;
   let errorCount = 0;
   let firstError = -1;
-  const services = new Set<string>();
+  // Per service: [spans, errors]. A few dozen services at most in real traces, so a Map is cheap.
+  const services = new Map<string, [number, number]>();
   for (let i = 0; i < spans.length; i++) {
     if (duplicate[i] === 1) continue;
     const span = spanAt(spans, i);
@@ -96,8 +101,14 @@ function collectStats(index: SpanIndex): TraceStats {
     spanCount++;
     if (start < minStart) minStart = start;
     if (endUs[i]! > maxEnd) maxEnd = endUs[i]!;
-    services.add(span.service);
+    let counts = services.get(span.service);
+    if (counts === undefined) {
+      counts = [0, 0];
+      services.set(span.service, counts);
+    }
+    counts[0]++;
     if (span.isError) {
+      counts[1]++;
       errorCount++;
       if (hasErrorChild[i] === 0 && (firstError < 0 || start < startUs[firstError]!)) firstError = i;
     }
@@ -110,6 +121,7 @@ function collectStats(index: SpanIndex): TraceStats {
     serviceCount: services.size,
     errorCount,
     firstError,
+    services,
   };
 }
 
@@ -194,6 +206,26 @@ function topContributors(
     const criticalUs = total.get(i)!;
     return { spanId: span.spanId, service: span.service, name: span.name, criticalUs, share: ratio(criticalUs, durationUs) };
   });
+}
+
+/** How many services the per-service breakdown lists. */
+const TOP_SERVICES = 8;
+
+/**
+ * Per service: spans, errors and time on the critical path, the services that mattered most
+ * first (critical time, then span count).
+ */
+function serviceBreakdown(index: SpanIndex, stats: TraceStats, path: readonly CriticalSection[], owners: Int32Array): ServiceBreakdown[] {
+  const critical = new Map<string, number>();
+  for (let s = 0; s < path.length; s++) {
+    const section = path[s]!;
+    const service = spanAt(index.spans, owners[s]!).service;
+    critical.set(service, (critical.get(service) ?? 0) + (section.endUs - section.startUs));
+  }
+  const rows: ServiceBreakdown[] = [];
+  for (const [service, [spans, errors]] of stats.services) rows.push({ service, spanCount: spans, errorCount: errors, criticalUs: critical.get(service) ?? 0 });
+  rows.sort((a, b) => b.criticalUs - a.criticalUs || b.spanCount - a.spanCount || (a.service < b.service ? -1 : 1));
+  return rows.slice(0, TOP_SERVICES);
 }
 
 /** Inserts `i` into the descending `top` list when it beats the current last entry (ties: first seen). */

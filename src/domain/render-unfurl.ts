@@ -63,7 +63,8 @@ export function formatDuration(us: number): string {
  * @param summary - the analysis of the trace
  * @param ref - the link that was shared (for where it lives and the "open" link)
  */
-export function renderUnfurl(summary: TraceSummary, ref: TraceRef): UnfurlContent {
+export function renderUnfurl(summary: TraceSummary, ref: TraceRef, options: RenderOptions = {}): UnfurlContent {
+  if (options.detail === 'summary') return renderSummary(summary, ref, options);
   const blocks: Block[] = [
     section(`*${clippedLabel(summary.root.service, summary.root.name)}*`),
     context(statsElements(summary, ref)),
@@ -72,7 +73,32 @@ export function renderUnfurl(summary: TraceSummary, ref: TraceRef): UnfurlConten
   if (selection !== undefined) blocks.push(selection);
   const path = criticalPathBlock(summary);
   if (path !== undefined) blocks.push(path);
+  if (options.stillArriving === true) blocks.push(context([STILL_ARRIVING]));
   blocks.push(context([openLink(ref, whereText(ref))]));
+  return { blocks };
+}
+
+export interface RenderOptions {
+  /** `summary`: for audiences outside (a Slack Connect channel): numbers only, no names. */
+  readonly detail?: 'full' | 'summary';
+  /** The trace looks incomplete and the preview will refresh itself. */
+  readonly stillArriving?: boolean;
+}
+
+const STILL_ARRIVING = ':hourglass_flowing_sand: Spans are still arriving: this preview refreshes itself in a minute or two.';
+
+/**
+ * The preview an audience outside the organisation sees: how long, how big, whether it failed —
+ * and no name of a service, an operation, a tag, an error or a project, which belong to the
+ * people entitled to the trace. The link itself was posted by the sharer, so it stays.
+ */
+function renderSummary(summary: TraceSummary, ref: TraceRef, options: RenderOptions): UnfurlContent {
+  const errors = summary.errorCount === 0 ? 'no errors' : `:red_circle: ${plural(summary.errorCount, 'error')}`;
+  const facts = [`*${formatDuration(summary.durationUs)}* · ${plural(summary.spanCount, 'span')} · ${plural(summary.serviceCount, 'service')} · ${errors}`];
+  if (summary.partial !== undefined || summary.orphanCount > 0) facts.push(':warning: incomplete trace');
+  const blocks: Block[] = [section(`*${clipEscaped(ref.display.product, BUDGET.where)} trace*`), context(facts)];
+  if (options.stillArriving === true) blocks.push(context([STILL_ARRIVING]));
+  blocks.push(context([openLink(ref)]));
   return { blocks };
 }
 

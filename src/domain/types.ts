@@ -90,12 +90,24 @@ export interface SpanSummary {
   readonly ancestry: readonly { readonly spanId: string; readonly service: string; readonly name: string }[];
 }
 
+export interface ServiceBreakdown {
+  readonly service: string;
+  readonly spanCount: number;
+  readonly errorCount: number;
+  /** Time this service's spans spend on the critical path, µs. */
+  readonly criticalUs: number;
+}
+
 /** What the analysis step produces; everything the renderer needs. */
 export interface TraceSummary {
   readonly traceId?: string;
   /** The backend said the trace is incomplete, and why (Trace.partial). */
   readonly partial?: string;
   readonly root: { readonly spanId: string; readonly service: string; readonly name: string };
+  /** Some span has no parent at all (false: every span names a parent the trace lacks). */
+  readonly hasRoot: boolean;
+  /** The services that mattered most: spans, errors, critical-path time. */
+  readonly services: readonly ServiceBreakdown[];
   readonly startUs: number;
   readonly durationUs: number;
   readonly spanCount: number;
@@ -120,6 +132,24 @@ export type Block = Record<string, unknown>;
 
 export interface UnfurlContent {
   readonly blocks: readonly Block[];
+  /** A Work Object card for the same link, when the app uses them (Slack's `metadata.entities`). */
+  readonly entity?: EntityCard;
+}
+
+/**
+ * A Work Object entity as Slack's `chat.unfurl` metadata and `entity.presentDetails` take it
+ * (docs.slack.dev, "Implementing Work Objects"): plain JSON, no SDK types.
+ */
+export interface EntityCard {
+  readonly entity_type: string;
+  readonly url: string;
+  readonly app_unfurl_url?: string;
+  readonly external_ref: { readonly id: string; readonly type: string };
+  readonly entity_payload: {
+    readonly attributes: { readonly title: { readonly text: string }; readonly display_type?: string; readonly product_name?: string };
+    readonly custom_fields?: ReadonlyArray<{ readonly key: string; readonly label: string; readonly type: string; readonly value: string | number; readonly long?: boolean; readonly link?: string }>;
+    readonly display_order?: readonly string[];
+  };
 }
 
 /** Where a chat.unfurl goes: a posted message, or a link typed in the composer. */
@@ -141,6 +171,46 @@ export interface UnfurlJob {
   readonly url: string;
   /** ms since epoch when the event reached lsslack. */
   readonly receivedAt: number;
+  /**
+   * What the job is: absent for a link_shared unfurl; `details` answers a viewer opening a Work
+   * Object's flexpane (userId is then the viewer); `refresh` posts a preview again once late spans
+   * may have arrived.
+   */
+  readonly kind?: 'details' | 'refresh';
+  /** The event said the channel is shared with another organisation (`is_ext_shared_channel`). */
+  readonly extShared?: boolean;
+  /** Not before this time (ms since epoch): a refresh waits for the spans to arrive. */
+  readonly notBefore?: number;
+  /** details: Slack's trigger for `entity.presentDetails`, and the card the viewer opened. */
+  readonly triggerId?: string;
+  readonly externalRefId?: string;
+  /** refresh: which one (1, 2…) and what the last posted preview showed, to post again only on change. */
+  readonly refresh?: { readonly n: number; readonly digest: string };
+}
+
+/** How much of a trace a preview shows, by who can see it. */
+export type DetailLevel = 'full' | 'summary' | 'none';
+
+/**
+ * Who sees a conversation: lsslack's reading of Slack's conversation flags. `unknown` is a lookup
+ * that failed, which counts as the most restrictive audience (external).
+ */
+export type AudienceKind = 'internal' | 'private' | 'dm' | 'mpim' | 'org_shared' | 'external' | 'composer' | 'unknown';
+
+/**
+ * An admin's policy for one channel, or (channel `*`) the default of a workspace: how much
+ * previews show there, and grants that narrow (never widen) what sharers may show there.
+ */
+export interface ChannelPolicy {
+  readonly teamId: string;
+  /** A channel id, or `*` for the workspace's default. */
+  readonly channel: string;
+  /** The detail while the channel is internal; for `*`, of the workspace's internal channels. */
+  readonly detail?: DetailLevel;
+  /** The detail while it is shared outside the organisation (or its audience is unknown). */
+  readonly externalDetail?: DetailLevel;
+  readonly grants?: readonly string[];
+  readonly setAt: string;
 }
 
 /**
@@ -167,9 +237,19 @@ export interface OutcomeWhere {
 
 /** How a job ended. Expected endings are values; `failed` carries the error code. */
 export type JobOutcome =
-  | (OutcomeWhere & { readonly kind: 'unfurled'; readonly spanCount: number; readonly partial?: boolean })
+  | (OutcomeWhere & {
+      readonly kind: 'unfurled';
+      readonly spanCount: number;
+      readonly partial?: boolean;
+      /** How much the preview showed (the audience's detail level). */
+      readonly detail?: DetailLevel;
+      /** The flexpane of a Work Object, answered for one viewer. */
+      readonly surface?: 'flexpane';
+      /** The trace looked incomplete, so a refresh of the preview was scheduled. */
+      readonly refreshScheduled?: boolean;
+    })
   | (OutcomeWhere & { readonly kind: 'prompted'; readonly reason: 'not_mapped' | 'not_linked' })
   | (OutcomeWhere & { readonly kind: 'not_authorized' })
   | (OutcomeWhere & { readonly kind: 'not_found' })
-  | { readonly kind: 'skipped'; readonly reason: 'not_a_trace_link' | 'duplicate' | 'workspace_uninstalled' }
+  | { readonly kind: 'skipped'; readonly reason: 'not_a_trace_link' | 'duplicate' | 'workspace_uninstalled' | 'withheld' | 'unchanged' }
   | (Partial<OutcomeWhere> & { readonly kind: 'failed'; readonly code: string; readonly message: string });

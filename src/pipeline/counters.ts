@@ -14,9 +14,10 @@ export type CounterName =
   | 'slack_429'
   | 'backend_retries'
   | 'links_dropped'
-  | 'worker_restarts';
+  | 'worker_restarts'
+  | 'work_objects_refused';
 
-const NAMES: readonly CounterName[] = ['events_received', 'events_acked', 'events_deduplicated', 'events_ignored', 'envelopes_dropped', 'slack_429', 'backend_retries', 'links_dropped', 'worker_restarts'];
+const NAMES: readonly CounterName[] = ['events_received', 'events_acked', 'events_deduplicated', 'events_ignored', 'envelopes_dropped', 'slack_429', 'backend_retries', 'links_dropped', 'worker_restarts', 'work_objects_refused'];
 
 export function createCounters(): Counters {
   const values = Object.fromEntries(NAMES.map((n) => [n, 0])) as Record<CounterName, number>;

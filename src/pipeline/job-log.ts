@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { JobOutcome, OutcomeKind, UnfurlJob } from '../domain/types.js';
+import type { DetailLevel, JobOutcome, OutcomeKind, UnfurlJob } from '../domain/types.js';
 
 /** One finished job as shown to operators: no trace content, no tokens. */
 export interface JobRecord {
@@ -12,6 +12,10 @@ export interface JobRecord {
   readonly scope?: string;
   readonly outcome: OutcomeKind;
   readonly detail?: string;
+  /** Not a first preview: a viewer's flexpane, or a refresh of a preview whose trace was still arriving. */
+  readonly surface?: 'flexpane' | 'refresh';
+  /** How much the preview showed (the conversation's audience and policy decide). */
+  readonly level?: DetailLevel;
   readonly durationMs: number;
   /** Event received → job finished, ms. */
   readonly latencyMs: number;
@@ -68,13 +72,29 @@ export class JobLog extends EventEmitter {
       this.#byBackend.set(backend, counts);
     }
     const detail = outcome.kind === 'failed' ? outcome.code : 'reason' in outcome ? outcome.reason : undefined;
-    const record: JobRecord = { at, jobId: job.id, team: job.teamId, channel: job.channel, ...(backend === undefined ? {} : { backend }), ...(scope === undefined ? {} : { scope }), outcome: outcome.kind, detail, durationMs, latencyMs: at - job.receivedAt };
+    const surface = job.kind === 'details' ? 'flexpane' : job.kind === 'refresh' ? 'refresh' : undefined;
+    const level = outcome.kind === 'unfurled' ? outcome.detail : undefined;
+    const record: JobRecord = {
+      at,
+      jobId: job.id,
+      team: job.teamId,
+      channel: job.channel,
+      ...(backend === undefined ? {} : { backend }),
+      ...(scope === undefined ? {} : { scope }),
+      outcome: outcome.kind,
+      detail,
+      ...(surface === undefined ? {} : { surface }),
+      ...(level === undefined ? {} : { level }),
+      durationMs,
+      latencyMs: at - job.receivedAt,
+    };
     push(this.#jobs, record, RECENT_JOBS);
     if (outcome.kind === 'failed') {
       this.#failedByCode[outcome.code] = (this.#failedByCode[outcome.code] ?? 0) + 1;
       this.error(outcome.code, outcome.message, job.id);
     }
-    if (outcome.kind === 'unfurled' || outcome.kind === 'not_found' || outcome.kind === 'prompted') {
+    // A refresh waits on purpose; its latency says nothing about how fast previews are.
+    if (surface !== 'refresh' && (outcome.kind === 'unfurled' || outcome.kind === 'not_found' || outcome.kind === 'prompted')) {
       this.#latency[this.#latencyNext] = record.latencyMs;
       this.#latencyNext = (this.#latencyNext + 1) % LATENCY_WINDOW;
     }

@@ -1,10 +1,9 @@
+import { isObject, str, teamOf } from './event-fields.js';
 import type { UnfurlJob, UnfurlTarget } from '../domain/types.js';
 
 /** Why a link_shared body could not be turned into jobs. */
 export type JobsOrProblem = { readonly jobs: UnfurlJob[] } | { readonly problem: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /**
  * One job per link of a `link_shared` event (slack-platform.md §2). Composer links (typed, not yet
@@ -15,7 +14,7 @@ export function jobsFromLinkShared(body: Record<string, unknown>, receivedAt: nu
   const event = body.event;
   if (!isObject(event)) return { problem: 'event is not an object' };
   const eventId = str(body.event_id);
-  const teamId = str(body.team_id) ?? firstAuthorizationTeam(body);
+  const teamId = teamOf(body);
   const userId = str(event.user);
   const channel = str(event.channel);
   const messageTs = str(event.message_ts);
@@ -28,8 +27,10 @@ export function jobsFromLinkShared(body: Record<string, unknown>, receivedAt: nu
   const urls = event.links.map((l) => (isObject(l) ? str(l.url) : undefined)).filter((u): u is string => u !== undefined);
   // The same URL twice in one message is one unfurl (the unfurls map is keyed by URL).
   const unique = [...new Set(urls)];
+  // The envelope's own word that the channel is shared with another organisation (slack-platform.md §1.4).
+  const extShared = body.is_ext_shared_channel === true || event.is_ext_shared_channel === true ? { extShared: true } : {};
   return {
-    jobs: unique.map((url, index) => ({ id: `${eventId}:${index}`, eventId, teamId, userId, channel, messageTs, target, url, receivedAt })),
+    jobs: unique.map((url, index) => ({ id: `${eventId}:${index}`, eventId, teamId, userId, channel, messageTs, target, url, receivedAt, ...extShared })),
   };
 }
 
@@ -40,9 +41,4 @@ function targetOf(event: Record<string, unknown>, channel: string, messageTs: st
     return { kind: 'composer', unfurlId, source };
   }
   return { kind: 'message', channel, ts: messageTs };
-}
-
-function firstAuthorizationTeam(body: Record<string, unknown>): string | undefined {
-  const auth = Array.isArray(body.authorizations) ? body.authorizations[0] : undefined;
-  return isObject(auth) ? str(auth.team_id) : undefined;
 }

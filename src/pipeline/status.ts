@@ -32,6 +32,11 @@ export interface StatusSnapshot {
   readonly backendRetries: Readonly<Record<string, number>>;
   /** The configured backends, in the order links are tried. */
   readonly backends: readonly { readonly id: string; readonly kind: string }[];
+  /**
+   * How previews are posted: `blocks`, `work-object`, or `refused` (configured for Work Objects
+   * but Slack refused the card: Work Object Previews are off in the app settings).
+   */
+  readonly previews: 'blocks' | 'work-object' | 'refused';
   readonly failedByCode: JobLogSnapshot['failedByCode'];
   readonly latencyMs: JobLogSnapshot['latencyMs'];
   readonly auth: AuthStats;

@@ -66,13 +66,17 @@ export function createUnfurlQueue(options: UnfurlQueueOptions): UnfurlQueue {
   let held = 0;
   const attempts = new Map<string, number>();
   const deferred = new Map<string, Deferred>();
+  // Ids in memory: a job read back from the journal while its copy is still here (a refresh
+  // scheduled again by a replayed job) is not run twice.
+  const heldIds = new Set<string>();
 
-  const release = () => {
+  const release = (job: UnfurlJob) => {
     held -= 1;
+    heldIds.delete(job.id);
     options.onRoom?.();
   };
 
-  /** Run the job again after `delayMs` without holding a worker while waiting. */
+  /** Run the job after `delayMs` without holding a worker while waiting (a retry, or a job not due yet). */
   const defer = (job: UnfurlJob, delayMs: number, error: unknown) => {
     const entry: Deferred = { job, error, dueAt: now() + delayMs, timer: setTimeout(() => resume(job.id), delayMs) };
     deferred.set(job.id, entry);
@@ -98,7 +102,7 @@ export function createUnfurlQueue(options: UnfurlQueueOptions): UnfurlQueue {
       if (decision !== undefined && stopping) {
         // Shutting down: not finished, so not done either — the journal still has it for the next start.
         attempts.delete(job.id);
-        release();
+        release(job);
         return;
       }
       if (decision !== undefined) {
@@ -116,21 +120,29 @@ export function createUnfurlQueue(options: UnfurlQueueOptions): UnfurlQueue {
     } catch {
       // An observer's bug must not take a worker down.
     }
-    release();
+    release(job);
   };
   const queue = fastq.promise(worker, options.concurrency);
 
   return {
     enqueue(jobs) {
       if (stopping) return [];
-      const fits = Math.max(0, Math.min(jobs.length, capacity - held));
+      const fresh = jobs.filter((job) => !heldIds.has(job.id));
+      const fits = Math.max(0, Math.min(fresh.length, capacity - held));
+      const at = now();
       for (let i = 0; i < fits; i++) {
-        const job = jobs[i]!;
+        const job = fresh[i]!;
         held += 1;
+        heldIds.add(job.id);
+        // A job not due yet (a scheduled refresh) waits on a timer, holding no worker.
+        if (job.notBefore !== undefined && job.notBefore > at) {
+          defer(job, job.notBefore - at, undefined);
+          continue;
+        }
         waiting.set(job.id, job.receivedAt);
         void queue.push(job);
       }
-      return fits === jobs.length ? [] : jobs.slice(fits);
+      return fits === fresh.length ? [] : fresh.slice(fits);
     },
     room: () => (stopping ? 0 : Math.max(0, capacity - held)),
     stats() {

@@ -34,7 +34,7 @@ describe('lsslack demo --keep: a place to explore', () => {
     // --rate shares generated links: the dashboard has jobs to show.
     let unfurled = 0;
     await waitFor(() => {
-      void fetch(`${dashboard}/status`).then((r) => r.json()).then((s: { outcomes: { unfurled: number } }) => (unfurled = s.outcomes.unfurled));
+      void fetch(`${dashboard}/status`).then((r) => r.json() as Promise<{ outcomes: { unfurled: number } }>).then((s) => (unfurled = s.outcomes.unfurled));
       return unfurled >= 10;
     }, 'generated shares unfurled', 30_000);
 

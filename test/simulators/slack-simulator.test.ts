@@ -87,7 +87,14 @@ describe('Slack simulator: Web API through the real WebClient', () => {
     assert.equal(res.team_id, 'T0SIM');
     assert.equal(res.user_id, 'U0SIMBOT');
     assert.equal(res.bot_id, 'B0SIM');
-    assert.deepEqual(res.response_metadata?.scopes, ['links:read', 'links:write']);
+    assert.deepEqual(res.response_metadata?.scopes, [
+      'links:read',
+      'links:write',
+      'channels:read',
+      'groups:read',
+      'im:read',
+      'mpim:read',
+    ]);
   });
 
   it('records chat.unfurl with the form-encoded unfurls parsed back into an object', async () => {

@@ -49,6 +49,8 @@ const SUMMARY: TraceSummary = {
   ],
   selected: SELECTED,
   selectedStatus: 'found',
+  hasRoot: true,
+  services: [],
 };
 
 /** Every text Slack will read, from section texts, fields and context elements. */
@@ -130,6 +132,8 @@ describe('renderUnfurl', () => {
 
   it('leaves out what does not apply: no orphans, no errors, no selection, no critical path', () => {
     const quiet: TraceSummary = {
+      hasRoot: true,
+      services: [],
       root: SUMMARY.root,
       startUs: 0,
       durationUs: 950,

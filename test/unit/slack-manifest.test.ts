@@ -7,7 +7,7 @@ import { LsslackError } from '../../src/domain/errors.js';
 const isUsage = (pattern: RegExp) => (e: unknown) => e instanceof LsslackError && e.code === 'usage' && pattern.test(e.message);
 
 describe('buildSlackManifest', () => {
-  it('socket mode: links scopes, the three bot events, the OAuth redirect, socket_mode_enabled, no request_url', () => {
+  it('socket mode: links and audience scopes, the bot events, the OAuth redirect, socket_mode_enabled, no request_url', () => {
     const m = buildSlackManifest({ mode: 'socket', publicUrl: 'https://ls.example.com/', appOrigins: ['https://app.lightstep.com'] });
     // Round-trip through YAML, as Slack's manifest editor reads it.
     const back = parse(stringify(m)) as SlackManifest;
@@ -18,8 +18,8 @@ describe('buildSlackManifest', () => {
     assert.equal(typeof back.features.bot_user.display_name, 'string');
     assert.deepEqual(back.features.unfurl_domains, ['app.lightstep.com']);
     assert.deepEqual(back.oauth_config.redirect_urls, ['https://ls.example.com/integration/auth/slack/callback']);
-    assert.deepEqual(back.oauth_config.scopes, { bot: ['links:read', 'links:write'], user: ['links:read', 'links:write'] });
-    assert.deepEqual(back.settings.event_subscriptions, { bot_events: ['link_shared', 'tokens_revoked', 'app_uninstalled'] });
+    assert.deepEqual(back.oauth_config.scopes, { bot: ['links:read', 'links:write', 'channels:read', 'groups:read', 'im:read', 'mpim:read'], user: ['links:read', 'links:write'] });
+    assert.deepEqual(back.settings.event_subscriptions, { bot_events: ['link_shared', 'tokens_revoked', 'app_uninstalled', 'channel_shared', 'channel_unshared'] });
     assert.equal(back.settings.socket_mode_enabled, true);
     assert.deepEqual(back.settings.interactivity, { is_enabled: false });
     assert.equal(back.settings.org_deploy_enabled, false);
@@ -30,7 +30,12 @@ describe('buildSlackManifest', () => {
     const m = buildSlackManifest({ mode: 'http', publicUrl: 'https://ls.example.com', appOrigins: ['https://app.lightstep.com'] });
     assert.equal(m.settings.socket_mode_enabled, false);
     assert.equal(m.settings.event_subscriptions.request_url, 'https://ls.example.com/slack/events');
-    assert.deepEqual(m.settings.event_subscriptions.bot_events, ['link_shared', 'tokens_revoked', 'app_uninstalled']);
+    assert.deepEqual(m.settings.event_subscriptions.bot_events, ['link_shared', 'tokens_revoked', 'app_uninstalled', 'channel_shared', 'channel_unshared']);
+  });
+
+  it('Work Object previews: the flexpane event is subscribed to as well', () => {
+    const m = buildSlackManifest({ mode: 'socket', publicUrl: 'https://ls.example.com', appOrigins: ['https://app.lightstep.com'], workObjects: true });
+    assert.deepEqual(m.settings.event_subscriptions.bot_events, ['link_shared', 'tokens_revoked', 'app_uninstalled', 'channel_shared', 'channel_unshared', 'entity_details_requested']);
   });
 
   it('unfurl domains are bare hosts, de-duplicated, at most 5', () => {

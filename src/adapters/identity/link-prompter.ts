@@ -31,10 +31,11 @@ export interface LinkPrompterOptions {
 export function createLinkPrompter(options: LinkPrompterOptions): AuthPrompter {
   const now = options.now ?? Date.now;
   return {
-    async authUrlFor(job) {
+    async authUrlFor(job, _mapped, promptOptions) {
       const at = now();
       const pendingId = randomBytes(12).toString('base64url');
-      await options.store.putPending({
+      // A flexpane prompt delivers nothing afterwards: opening the card again shows the details.
+      if (promptOptions?.deliver !== false) await options.store.putPending({
         id: pendingId,
         teamId: job.teamId,
         slackUserId: job.userId,

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LsslackError } from '../../domain/errors.js';
-import type { Logger, PreviewedTrace, PreviewPublisher, PreviewRequest, PreviewResult } from '../../domain/ports.js';
+import type { DetailsRequest, DetailsResult, Logger, PreviewedTrace, PreviewPublisher, PreviewRequest, PreviewResult } from '../../domain/ports.js';
+import { keyOf } from './analysis-cache.js';
 import type { UnfurlTarget } from '../../domain/types.js';
 import { scrubSecrets } from '../slack/slack-logger.js';
 import { fromWireError, type FromWorker, type PreviewWorkerSettings, type RelayedCounter, type ToWorker } from './protocol.js';
@@ -40,11 +41,14 @@ export interface PreviewPool extends PreviewPublisher {
 type Call =
   | { readonly type: 'preview'; readonly request: PreviewRequest }
   | { readonly type: 'notice'; readonly request: PreviewRequest; readonly trace: Exclude<PreviewedTrace, { kind: 'found' }> }
-  | { readonly type: 'prompt'; readonly teamId: string; readonly target: UnfurlTarget; readonly authUrl: string };
+  | { readonly type: 'prompt'; readonly teamId: string; readonly target: UnfurlTarget; readonly authUrl: string }
+  | { readonly type: 'details'; readonly request: DetailsRequest };
+
+type Answer = PreviewResult | DetailsResult | null;
 
 interface Pending {
   readonly call: Call;
-  readonly resolve: (value: PreviewResult | null) => void;
+  readonly resolve: (value: Answer) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
 }
@@ -269,18 +273,23 @@ export function createPreviewPool(options: PreviewPoolOptions): PreviewPool {
     send(quarantine, next.pending, next.id);
   };
 
-  /** The least busy running worker; while all are restarting, waits for one (up to the start timeout). */
-  const readySlot = async (): Promise<Slot | undefined> => {
+  /**
+   * The least busy running worker — or, for a flexpane, the one its trace hashes to, whose cache
+   * then serves every viewer of that trace. While all are restarting, waits for one (up to the start timeout).
+   */
+  const readySlot = async (affinity?: string): Promise<Slot | undefined> => {
     const deadline = Date.now() + startTimeout;
     for (;;) {
       let slot: Slot | undefined;
+      const preferred = affinity === undefined ? undefined : slots[hashOf(affinity) % slots.length];
+      if (preferred?.ready === true) return preferred;
       for (const s of slots) if (s.ready && (slot === undefined || s.pending.size < slot.pending.size)) slot = s;
       if (slot !== undefined || stopping || Date.now() > deadline) return slot;
       await new Promise<void>((resolve) => setTimeout(resolve, 50));
     }
   };
 
-  const call = async (c: Call): Promise<PreviewResult | null> => {
+  const call = async (c: Call): Promise<Answer> => {
     if (stopping) throw new LsslackError('internal', 'The preview workers are stopped.');
     const id = nextId++;
     if (c.type === 'preview' && suspects.has(c.request.jobId)) {
@@ -289,7 +298,7 @@ export function createPreviewPool(options: PreviewPoolOptions): PreviewPool {
         pumpQuarantine();
       });
     }
-    const slot = await readySlot();
+    const slot = await readySlot(c.type === 'details' && c.request.answer.kind === 'details' ? keyOf(c.request.answer.ref) : undefined);
     // Every worker is being restarted: the job is run again shortly, as after a death.
     if (slot === undefined) throw new LsslackError('internal', 'No preview worker is running (they are restarting).', { workerLost: true });
     return new Promise((resolve, reject) => send(slot, { call: c, resolve, reject }, id));
@@ -345,13 +354,25 @@ export function createPreviewPool(options: PreviewPoolOptions): PreviewPool {
     pids: () => [...slots, quarantine].map((s) => s.child?.pid).filter((pid): pid is number => pid !== undefined),
     async publishPreview(request: PreviewRequest): Promise<PreviewResult> {
       const result = await call({ type: 'preview', request });
-      if (result === null) throw new LsslackError('internal', 'A preview worker answered a preview with nothing.');
+      if (result === null || !('posted' in result)) throw new LsslackError('internal', 'A preview worker answered a preview with nothing.');
+      return result;
+    },
+    async presentDetails(request: DetailsRequest): Promise<DetailsResult> {
+      const result = await call({ type: 'details', request });
+      if (result === null || !('shown' in result)) throw new LsslackError('internal', 'A preview worker answered a flexpane with nothing.');
       return result;
     },
     async postAuthPrompt(teamId: string, target: UnfurlTarget, authUrl: string): Promise<void> {
       await call({ type: 'prompt', teamId, target, authUrl });
     },
   };
+}
+
+/** FNV-1a: spreads trace keys over the workers (not security-relevant: it only picks a worker). */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function lastLine(text: string): string {

@@ -4,8 +4,9 @@
  * (`--max-old-space-size`): a trace too big for it kills this process, never the daemon, which
  * keeps intake, the store and the journal and starts another worker.
  */
-import type { PreviewResult } from '../../domain/ports.js';
-import { publishNotice, publishPreview } from '../../domain/publish-preview.js';
+import type { DetailsResult, PreviewResult } from '../../domain/ports.js';
+import { presentDetails, publishNotice, publishPreview } from '../../domain/publish-preview.js';
+import { createAnalysisCache } from './analysis-cache.js';
 import { createTraceSource, type BackendTraceSource } from '../backends/trace-source.js';
 import { createUnfurlPoster, type SlackUnfurlPoster } from '../slack/unfurl-poster.js';
 import { toWireError, type FromWorker, type ToWorker } from './protocol.js';
@@ -22,7 +23,9 @@ let traces: BackendTraceSource | undefined;
 let poster: SlackUnfurlPoster | undefined;
 let stopping = false;
 
-const settle = (id: number, work: Promise<PreviewResult | null>) => {
+const cache = createAnalysisCache();
+
+const settle = (id: number, work: Promise<PreviewResult | DetailsResult | null>) => {
   work.then(
     (value) => send({ type: 'result', id, ok: true, value }),
     (error: unknown) => send({ type: 'result', id, ok: false, error: toWireError(error) }),
@@ -33,11 +36,14 @@ process.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'init':
       traces = createTraceSource({ backends: message.settings.backends, limits: message.settings.limits, onRetry: (backend) => send({ type: 'count', name: 'backend_retries', backend }) });
-      poster = createUnfurlPoster({ ...message.settings.slack, log, onRateLimited: () => send({ type: 'count', name: 'slack_429' }) });
+      poster = createUnfurlPoster({ ...message.settings.slack, log, onRateLimited: () => send({ type: 'count', name: 'slack_429' }), onWorkObjectsRefused: () => send({ type: 'count', name: 'work_objects_refused' }) });
       send({ type: 'ready' });
       return;
     case 'preview':
-      settle(message.id, publishPreview(message.request, { traces: traces!, poster: poster! }));
+      settle(message.id, publishPreview(message.request, { traces: traces!, poster: poster!, now: Date.now }));
+      return;
+    case 'details':
+      settle(message.id, presentDetails(message.request, { traces: traces!, presenter: poster!, cache }));
       return;
     case 'notice':
       settle(message.id, publishNotice(message.request, message.trace, poster!));

@@ -4,7 +4,7 @@
  * message and typed facts.
  */
 import { LsslackError, asLsslackError, type ErrorCode, type ErrorFacts } from '../../domain/errors.js';
-import type { PreviewedTrace, PreviewRequest, PreviewResult } from '../../domain/ports.js';
+import type { DetailsRequest, DetailsResult, PreviewedTrace, PreviewRequest, PreviewResult } from '../../domain/ports.js';
 import type { UnfurlTarget } from '../../domain/types.js';
 import type { BackendConfig, TraceLimits } from '../backends/backend-config.js';
 
@@ -23,10 +23,11 @@ export type ToWorker =
   | { readonly type: 'preview'; readonly id: number; readonly request: PreviewRequest }
   | { readonly type: 'notice'; readonly id: number; readonly request: PreviewRequest; readonly trace: Exclude<PreviewedTrace, { kind: 'found' }> }
   | { readonly type: 'prompt'; readonly id: number; readonly teamId: string; readonly target: UnfurlTarget; readonly authUrl: string }
+  | { readonly type: 'details'; readonly id: number; readonly request: DetailsRequest }
   | { readonly type: 'stop' };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type RelayedCounter = 'backend_retries' | 'slack_429';
+export type RelayedCounter = 'backend_retries' | 'slack_429' | 'work_objects_refused';
 
 export interface WireError extends ErrorFacts {
   readonly code: ErrorCode;
@@ -35,7 +36,7 @@ export interface WireError extends ErrorFacts {
 
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: PreviewResult | null }
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: PreviewResult | DetailsResult | null }
   | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: WireError }
   | { readonly type: 'log'; readonly level: LogLevel; readonly bindings: Record<string, unknown>; readonly obj: object; readonly msg?: string }
   | { readonly type: 'count'; readonly name: RelayedCounter; readonly backend?: string };

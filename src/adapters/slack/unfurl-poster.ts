@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { Agent, request, type Dispatcher } from 'undici';
 import { LsslackError } from '../../domain/errors.js';
 import type { Logger, PostResult, UnfurlPoster } from '../../domain/ports.js';
+import type { DetailsPresenter } from '../../domain/publish-preview.js';
 import type { UnfurlContent, UnfurlTarget } from '../../domain/types.js';
 import { slackLoggerFor } from './slack-logger.js';
 
@@ -21,9 +22,14 @@ export interface UnfurlPosterOptions {
   /** Per-call timeout; a late unfurl is worthless. */
   readonly timeoutMs?: number;
   readonly onRateLimited?: (teamId: string, retryAfterMs: number) => void;
+  /** Slack refused Work Object metadata (the app does not have Work Object Previews on): said once. */
+  readonly onWorkObjectsRefused?: (error: string) => void;
 }
 
-export interface SlackUnfurlPoster extends UnfurlPoster {
+/** Slack's answers meaning "this app cannot post Work Objects": classic blocks it is (docs.slack.dev, chat.unfurl). */
+const WORK_OBJECTS_REFUSED = new Set(['feature_not_enabled', 'invalid_metadata', 'invalid_metadata_format', 'error_processing_metadata']);
+
+export interface SlackUnfurlPoster extends UnfurlPoster, DetailsPresenter {
   readonly client: WebClientType;
   /** Closes its connections to Slack. */
   close(): Promise<void>;
@@ -50,6 +56,8 @@ export function createUnfurlPoster(options: UnfurlPosterOptions): SlackUnfurlPos
     fetch: undiciFetchOn(dispatcher),
   });
   const blockedUntil = new Map<string, number>();
+  let workObjectsRefused = false;
+  const log = options.log.child({ component: 'slack-poster' });
 
   const call = async (teamId: string, args: ChatUnfurlArguments, userToken: string | undefined): Promise<PostResult> => {
     const until = blockedUntil.get(teamId) ?? 0;
@@ -85,16 +93,51 @@ export function createUnfurlPoster(options: UnfurlPosterOptions): SlackUnfurlPos
     throw new LsslackError('slack_unavailable', `chat.unfurl could not reach Slack: ${e.message ?? 'unknown error'}`, { cause: error });
   };
 
+  /** For calls whose platform errors were handled: rate limits and outages still throw as usual. */
+  const translateOnly = (error: unknown, teamId: string): never => {
+    translate(error, teamId, undefined);
+    throw new LsslackError('slack_api_error', 'Slack refused the call', { cause: error });
+  };
+
   return {
     client,
     close: () => dispatcher.close(),
-    postUnfurl(teamId, target, url, content, userToken) {
-      const args = {
-        ...targetArgs(target),
-        unfurls: { [url]: { blocks: content.blocks } },
-        token: userToken,
-      } as unknown as ChatUnfurlArguments;
-      return call(teamId, args, userToken);
+    async postUnfurl(teamId, target, url, content, userToken) {
+      const blocks = content.blocks.length === 0 ? {} : { unfurls: { [url]: { blocks: content.blocks } } };
+      const card = content.entity === undefined || workObjectsRefused ? {} : { metadata: { entities: [content.entity] } };
+      // Nothing left to post (a card-only preview, and Slack takes no cards from this app).
+      if (!('unfurls' in blocks) && !('metadata' in card)) return { kind: 'posted' };
+      const args = { ...targetArgs(target), ...blocks, ...card, token: userToken } as unknown as ChatUnfurlArguments;
+      try {
+        return await call(teamId, args, userToken);
+      } catch (error) {
+        if (!('metadata' in card) || !(error instanceof LsslackError) || !WORK_OBJECTS_REFUSED.has(error.upstream ?? '')) throw error;
+        // Slack refuses the card (Work Object Previews are off for the app): classic blocks from now on.
+        workObjectsRefused = true;
+        options.onWorkObjectsRefused?.(error.upstream ?? '');
+        log.warn({ slackError: error.upstream }, 'Slack refused Work Object metadata: posting classic previews from now on (turn on Work Object Previews in the app settings, see lsslack doctor)');
+        if (!('unfurls' in blocks)) return { kind: 'posted' };
+        return call(teamId, { ...targetArgs(target), ...blocks, token: userToken } as unknown as ChatUnfurlArguments, userToken);
+      }
+    },
+    async presentDetails(teamId, triggerId, answer) {
+      const args: Record<string, unknown> = { trigger_id: triggerId };
+      if ('metadata' in answer) args.metadata = answer.metadata;
+      else if ('authUrl' in answer) Object.assign(args, { user_auth_required: true, user_auth_url: answer.authUrl });
+      else args.error = { status: answer.error };
+      try {
+        await client.apiCall('entity.presentDetails', args);
+        return true;
+      } catch (error) {
+        const e = error as { code?: string; data?: { error?: string } };
+        // An expired or answered trigger, or Work Objects off: nothing to retry (the viewer can open the card again).
+        if (e.code === 'slack_webapi_platform_error') {
+          log.warn({ team: teamId, slackError: e.data?.error }, 'entity.presentDetails was refused');
+          if (WORK_OBJECTS_REFUSED.has(e.data?.error ?? '')) options.onWorkObjectsRefused?.(e.data?.error ?? '');
+          return false;
+        }
+        return translateOnly(error, teamId);
+      }
     },
     async postAuthPrompt(teamId, target, authUrl) {
       // Slack shows the sharer its own ephemeral "connect your account" prompt (slack-platform.md §3).

@@ -2,7 +2,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { LsslackError } from '../../domain/errors.js';
-import type { UserMapping } from '../../domain/types.js';
+import type { ChannelPolicy, UserMapping } from '../../domain/types.js';
 import { acquireFileLock } from './file-lock.js';
 import { migrateMapping } from './migrate-mapping.js';
 import { SecureJsonFile } from './secure-json-file.js';
@@ -20,9 +20,11 @@ export interface StoreData {
   pending: PendingUnfurl[];
   states: OAuthState[];
   used: { id: string; expiresAt: number }[];
+  /** Added with audience policies; files from before have none. */
+  policies: ChannelPolicy[];
 }
 
-const emptyData = (): StoreData => ({ version: 2, mappings: [], links: [], pending: [], states: [], used: [] });
+const emptyData = (): StoreData => ({ version: 2, mappings: [], links: [], pending: [], states: [], used: [], policies: [] });
 
 export interface LowdbStoreOptions {
   readonly dataDir: string;
@@ -66,7 +68,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     if ((db.data.version !== 1 && db.data.version !== 2) || !Array.isArray(db.data.mappings)) {
       throw new LsslackError('store_corrupt', `The store ${file} has an unknown layout (version ${String(db.data.version)}). It was written by another lsslack release.`);
     }
-    for (const key of ['links', 'pending', 'states', 'used'] as const) db.data[key] ??= [];
+    for (const key of ['links', 'pending', 'states', 'used', 'policies'] as const) db.data[key] ??= [];
     if (db.data.version === 1) {
       db.data.mappings = db.data.mappings.map(migrateMapping);
       db.data.version = 2;
@@ -150,6 +152,23 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
         d.mappings = d.mappings.filter((m) => !same(teamId, userId)(m));
         return d.mappings.length !== before;
       }),
+    async listPolicies() {
+      return [...(await fresh()).policies];
+    },
+    async findPolicy(teamId, channel) {
+      return (await fresh()).policies.find((p) => p.teamId === teamId && p.channel === channel);
+    },
+    putPolicy: (policy) =>
+      mutate((d) => {
+        d.policies = d.policies.filter((p) => !(p.teamId === policy.teamId && p.channel === policy.channel));
+        d.policies.push(policy);
+      }),
+    removePolicy: (teamId, channel) =>
+      mutate((d) => {
+        const before = d.policies.length;
+        d.policies = d.policies.filter((p) => !(p.teamId === teamId && p.channel === channel));
+        return d.policies.length !== before;
+      }),
     async listLinks() {
       return [...(await fresh()).links];
     },
@@ -213,7 +232,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     },
     async exportData() {
       const d = await fresh();
-      return { version: 2, mappings: [...d.mappings], links: [...d.links], pending: [...d.pending] };
+      return { version: 2, mappings: [...d.mappings], links: [...d.links], pending: [...d.pending], policies: [...d.policies] };
     },
     importData: (snapshot) =>
       mutate((d) => {
@@ -224,6 +243,9 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
         for (const l of snapshot.links) links.set(key(l), l);
         const pending = new Map(d.pending.map((p) => [p.id, p]));
         for (const p of snapshot.pending) pending.set(p.id, p);
+        const policies = new Map(d.policies.map((p) => [`${p.teamId}\u0000${p.channel}`, p]));
+        for (const p of snapshot.policies ?? []) policies.set(`${p.teamId}\u0000${p.channel}`, p);
+        d.policies = [...policies.values()];
         d.mappings = [...mappings.values()];
         d.links = [...links.values()];
         d.pending = [...pending.values()];

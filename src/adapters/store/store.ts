@@ -1,5 +1,5 @@
 /** What lsslack keeps between restarts. One interface; the lowdb file store implements it (PostgreSQL later). */
-import type { UnfurlTarget, UserMapping } from '../../domain/types.js';
+import type { ChannelPolicy, UnfurlTarget, UserMapping } from '../../domain/types.js';
 
 /** A completed identity link. Token fields hold ciphertext (see adapters/crypto), never clear text. */
 export interface StoredLink {
@@ -43,6 +43,12 @@ export interface Store {
   putMapping(mapping: UserMapping): Promise<void>;
   removeMapping(teamId: string, slackUserId: string): Promise<boolean>;
 
+  listPolicies(): Promise<ChannelPolicy[]>;
+  /** The policy of one channel (or, channel `*`, of the workspace). */
+  findPolicy(teamId: string, channel: string): Promise<ChannelPolicy | undefined>;
+  putPolicy(policy: ChannelPolicy): Promise<void>;
+  removePolicy(teamId: string, channel: string): Promise<boolean>;
+
   listLinks(): Promise<StoredLink[]>;
   findLink(teamId: string, slackUserId: string): Promise<StoredLink | undefined>;
   putLink(link: StoredLink): Promise<void>;
@@ -80,4 +86,6 @@ export interface StoreSnapshot {
   readonly mappings: readonly UserMapping[];
   readonly links: readonly StoredLink[];
   readonly pending: readonly PendingUnfurl[];
+  /** Channel policies (absent in exports made before they existed). */
+  readonly policies?: readonly ChannelPolicy[];
 }

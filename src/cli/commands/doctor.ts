@@ -10,6 +10,7 @@ import { checkDataDir } from '../doctor/data-dir-check.js';
 import { checkBackends, NO_BACKEND } from '../doctor/backend-checks.js';
 import { checkPublicUrl } from '../doctor/http-checks.js';
 import { checkAppToken, checkBotToken, checkClockSkew, checkSigningSecret } from '../doctor/slack-checks.js';
+import { checkWorkObjects } from '../doctor/work-object-check.js';
 
 /** `lsslack doctor`: check the configuration and every outside dependency, as a ✓/✗ checklist. */
 export function registerDoctor(program: Command): void {
@@ -47,7 +48,7 @@ export async function runDoctor(options: { config?: string; env: EnvSnapshot }):
   }
   const secrets = secretValues(options.env, config);
   if (config === undefined) {
-    for (const name of ['data directory', 'bot token (auth.test)', 'app token (apps.connections.open)', 'signing secret', NO_BACKEND, 'LSSLACK_PUBLIC_URL reaches this listener', "clock skew (Slack's Date header)"]) {
+    for (const name of ['data directory', 'bot token (auth.test)', 'conversation audiences (conversations.info scopes)', 'app token (apps.connections.open)', 'signing secret', NO_BACKEND, 'LSSLACK_PUBLIC_URL reaches this listener', "clock skew (Slack's Date header)", 'Work Object previews']) {
       results.push(skip(name, 'skipped: the configuration has invalid values'));
     }
     return { results, secrets };
@@ -56,7 +57,7 @@ export async function runDoctor(options: { config?: string; env: EnvSnapshot }):
   try {
     const cfg = config;
     // Independent checks run concurrently; the list keeps a fixed order.
-    const [dataDir, bot, app, signing, backends, publicUrl, skew] = await Promise.all([
+    const [dataDir, [bot, audience], app, signing, backends, publicUrl, skew, workObjects] = await Promise.all([
       checkDataDir(cfg.dataDir),
       checkBotToken(cfg),
       checkAppToken(cfg),
@@ -64,8 +65,9 @@ export async function runDoctor(options: { config?: string; env: EnvSnapshot }):
       checkBackends(cfg, dispatcher),
       checkPublicUrl(cfg, dispatcher),
       checkClockSkew(cfg, dispatcher),
+      checkWorkObjects(cfg),
     ]);
-    results.push(dataDir, bot, app, signing, ...backends, publicUrl, skew);
+    results.push(dataDir, bot, audience, app, signing, ...backends, publicUrl, skew, workObjects);
   } finally {
     await dispatcher.close();
   }

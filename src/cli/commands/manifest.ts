@@ -4,6 +4,7 @@ import type { SettingKey } from '../../config/settings.js';
 import { moduleFor } from '../../adapters/backends/registry.js';
 import type { Config } from '../../config/config.js';
 import { configFor } from '../context.js';
+import { WORK_OBJECT_SETUP } from '../doctor/work-object-check.js';
 import { buildSlackManifest, publicUrlWarnings } from '../slack-manifest.js';
 
 interface ManifestFlags {
@@ -29,9 +30,11 @@ export function registerManifest(program: Command): void {
       if (flags.mode !== undefined) settings.mode = flags.mode;
       if (flags.publicUrl !== undefined) settings['http.publicUrl'] = flags.publicUrl;
       const config = configFor({ config: flags.config, flags: settings });
-      const manifest = buildSlackManifest({ mode: config.mode, publicUrl: config.http.publicUrl, appOrigins: linkOrigins(config), name: flags.name });
+      const manifest = buildSlackManifest({ mode: config.mode, publicUrl: config.http.publicUrl, appOrigins: linkOrigins(config), name: flags.name, workObjects: config.workObjects });
       // Warnings go to stderr so stdout stays exactly the manifest.
       for (const warning of publicUrlWarnings(config.http.publicUrl, config.mode)) process.stderr.write(`lsslack: warning: ${warning}\n`);
+      // Manifests have no field for it (github.com/slackapi/manifest-schema): it is a switch in the app settings.
+      if (config.workObjects) process.stderr.write(`lsslack: note: LSSLACK_PREVIEW=work-object also needs Work Object Previews: ${WORK_OBJECT_SETUP}\n`);
       process.stdout.write(flags.format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : stringify(manifest, { lineWidth: 0 }));
     });
 }

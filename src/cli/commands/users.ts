@@ -1,15 +1,10 @@
 import type { Command } from 'commander';
-import { openConfiguredStore, type StoreHandle } from '../../app/open-persistence.js';
-import type { Config } from '../../config/config.js';
-import { createLogger } from '../create-logger.js';
 import { LsslackError } from '../../domain/errors.js';
 import type { UserMapping } from '../../domain/types.js';
+import { TEAM_ID, formatTable, openAdminStore as openStore, parseGrants, requireTeam, unknownBackendWarnings } from '../admin-args.js';
 import { configFor } from '../context.js';
 
 const SLACK_ID = /^[UW][A-Z0-9]{2,}$/;
-const TEAM_ID = /^[TE][A-Z0-9]{2,}$/;
-/** `backend` or `backend/scope`: a backend id (config), then optionally one scope of it. */
-const GRANT = /^[a-z0-9][a-z0-9_-]{0,31}(\/[^\s,/][^\s,]{0,199})?$/;
 
 interface MapOptions {
   team?: string;
@@ -97,8 +92,7 @@ export function registerUsers(program: Command): void {
         return;
       }
       const table = [['TEAM', 'SLACK USER', 'TRACE USER', 'GRANTS', 'LINKED'], ...rows.map((r) => [r.team, r.slackUser, r.traceUser, r.grants.join(','), r.linked ? `yes, ${r.linkedAt} (${r.scope})` : 'no'])];
-      const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-      process.stdout.write(`${table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+      process.stdout.write(formatTable(table));
     });
 }
 
@@ -108,28 +102,12 @@ export function grantsFrom(opts: Pick<MapOptions, 'allow' | 'projects' | 'allPro
   if (given !== 1) throw new LsslackError('usage', 'Give exactly one of --allow backend/scope,backend (e.g. --allow lightstep/checkout,jaeger), --projects p1,p2 (Lightstep projects) or --all-projects.');
   if (opts.allProjects === true) return ['lightstep'];
   const list = opts.allow ?? (opts.projects ?? '').split(',').map((p) => (p.trim() === '' ? '' : `lightstep/${p.trim()}`)).join(',');
-  const grants = [...new Set(list.split(',').map((g) => g.trim()).filter((g) => g !== ''))];
-  if (grants.length === 0) throw new LsslackError('usage', `${opts.allow !== undefined ? '--allow' : '--projects'} needs at least one entry, e.g. ${opts.allow !== undefined ? '--allow lightstep/checkout,jaeger' : '--projects checkout,payments'}`);
-  const bad = grants.filter((g) => !GRANT.test(g));
-  if (bad.length > 0) throw new LsslackError('usage', `Not a grant: ${bad.map((g) => JSON.stringify(g.slice(0, 80))).join(', ')}. A grant is a backend id (lowercase, as configured) or backend/scope, e.g. lightstep/checkout or grafana/tempo-prod.`);
-  return grants;
-}
-
-/** Grants naming a backend that is not configured here do nothing until one is: say so, but keep them. */
-function unknownBackendWarnings(grants: readonly string[], config: Config): string[] {
-  const configured = config.backends.map((b) => b.id);
-  const unknown = [...new Set(grants.map((g) => g.split('/')[0]!).filter((id) => !configured.includes(id)))];
-  if (unknown.length === 0 || configured.length === 0) return [];
-  return [`no trace backend ${unknown.map((id) => `"${id}"`).join(', ')} is configured here (configured: ${configured.join(', ')}); ${unknown.length === 1 ? 'that grant does' : 'those grants do'} nothing until one is.`];
+  if (opts.allow === undefined && list.trim() === '') throw new LsslackError('usage', '--projects needs at least one entry, e.g. --projects checkout,payments');
+  return parseGrants(list, '--allow');
 }
 
 function describeGrants(grants: readonly string[]): string {
   return grants.map((g) => (g.includes('/') ? g : `all of ${g}`)).join(', ');
-}
-
-function requireTeam(team: string | undefined): string {
-  if (team === undefined || team === '') throw new LsslackError('usage', '--team <team-id> is required: the Slack workspace id (like T0123ABCD).');
-  return team;
 }
 
 function checkIds(slackUserId: string, teamId: string): void {
@@ -137,9 +115,4 @@ function checkIds(slackUserId: string, teamId: string): void {
   if (!SLACK_ID.test(slackUserId)) problems.push(`"${slackUserId}" is not a Slack user id (like U0123ABCD; find it in the user's profile → ⋮ → Copy member ID)`);
   if (!TEAM_ID.test(teamId)) problems.push(`--team "${teamId}" is not a Slack workspace id (like T0123ABCD)`);
   if (problems.length > 0) throw new LsslackError('usage', problems.join('; '));
-}
-
-/** The configured store (lowdb file or PostgreSQL), with warnings (not info) logged to stderr. */
-async function openStore(config: Config): Promise<StoreHandle> {
-  return openConfiguredStore(config, createLogger('warn', 2));
 }

@@ -40,30 +40,44 @@ function slackFailure(error: unknown): { kind: 'platform' | 'http' | 'network'; 
 
 const unreachableHint = (config: Config) => `check this host's network, DNS and HTTPS proxy, and SLACK_API_URL (now ${config.slack.apiUrl}).`;
 
-/** auth.test with the bot token: the token works, and it carries the scopes lsslack needs. */
-export async function checkBotToken(config: Config): Promise<CheckResult> {
+/** Bot scopes `conversations.info` needs to tell who is in a conversation (docs.slack.dev/reference/methods/conversations.info). */
+export const AUDIENCE_SCOPES = ['channels:read', 'groups:read', 'im:read', 'mpim:read'] as const;
+const AUDIENCE = 'conversation audiences (conversations.info scopes)';
+
+/**
+ * auth.test with the bot token: the token works and carries links:read/links:write, and the
+ * scopes that tell lsslack who sees a conversation (without them every channel counts as shared
+ * outside: previews show only the summary).
+ */
+export async function checkBotToken(config: Config): Promise<[CheckResult, CheckResult]> {
   const token = config.slack.botToken;
-  if (token === undefined) return fail(BOT, 'SLACK_BOT_TOKEN is not set', 'copy the Bot User OAuth Token (xoxb-…) from your app → OAuth & Permissions and set SLACK_BOT_TOKEN.');
+  if (token === undefined) return [fail(BOT, 'SLACK_BOT_TOKEN is not set', 'copy the Bot User OAuth Token (xoxb-…) from your app → OAuth & Permissions and set SLACK_BOT_TOKEN.'), skip(AUDIENCE, 'needs the bot token')];
   try {
     const answer = (await client(token, config.slack.apiUrl).auth.test()) as { team?: string; team_id?: string; user?: string; response_metadata?: { scopes?: string[] } };
     const who = `workspace ${answer.team ?? '?'} (${answer.team_id ?? '?'}), bot user @${answer.user ?? '?'}`;
     const scopes = answer.response_metadata?.scopes;
-    if (scopes !== undefined) {
-      const missing = ['links:read', 'links:write'].filter((s) => !scopes.includes(s));
-      if (missing.length > 0) {
-        return fail(BOT, `${who}, but the token lacks ${missing.join(' and ')}`, 'add the bot scopes links:read and links:write (OAuth & Permissions → Scopes, or re-create the app with `lsslack manifest`), reinstall the app, and copy the new bot token.');
-      }
-    }
-    return pass(BOT, who);
+    if (scopes === undefined) return [pass(BOT, who), skip(AUDIENCE, 'Slack did not list the token\'s scopes')];
+    const missing = ['links:read', 'links:write'].filter((s) => !scopes.includes(s));
+    const bot = missing.length > 0
+      ? fail(BOT, `${who}, but the token lacks ${missing.join(' and ')}`, 'add the bot scopes links:read and links:write (OAuth & Permissions → Scopes, or re-create the app with `lsslack manifest`), reinstall the app, and copy the new bot token.')
+      : pass(BOT, who);
+    const lacking = AUDIENCE_SCOPES.filter((s) => !scopes.includes(s));
+    const audience = lacking.length > 0
+      ? fail(AUDIENCE, `the bot token lacks ${lacking.join(', ')}: lsslack cannot tell internal from shared conversations there, so previews in them show only the summary`, `add the bot scopes ${AUDIENCE_SCOPES.join(', ')} (OAuth & Permissions → Scopes, or \`lsslack manifest\`), reinstall the app, and copy the new bot token.`)
+      : pass(AUDIENCE, `${AUDIENCE_SCOPES.join(', ')}: previews show what each conversation's audience may see`);
+    return [bot, audience];
   } catch (error) {
     const failure = slackFailure(error);
-    return fail(
-      BOT,
-      failure.text,
-      failure.kind === 'platform'
-        ? 'SLACK_BOT_TOKEN is wrong, revoked or from another app: copy the Bot User OAuth Token (xoxb-…) from your app → OAuth & Permissions (reinstall the app if it was uninstalled).'
-        : unreachableHint(config),
-    );
+    return [
+      fail(
+        BOT,
+        failure.text,
+        failure.kind === 'platform'
+          ? 'SLACK_BOT_TOKEN is wrong, revoked or from another app: copy the Bot User OAuth Token (xoxb-…) from your app → OAuth & Permissions (reinstall the app if it was uninstalled).'
+          : unreachableHint(config),
+      ),
+      skip(AUDIENCE, 'needs a working bot token'),
+    ];
   }
 }
 

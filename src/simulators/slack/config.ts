@@ -1,7 +1,13 @@
 /** Resolved simulator settings shared by the simulator's parts (internal, not exported from index.ts). */
 
 import { randomBytes } from 'node:crypto';
-import type { SlackSimulatorOptions } from './types.js';
+import type { ConversationInfo, SlackSimulatorOptions } from './types.js';
+
+/**
+ * The unfurl scopes plus the four `conversations.info` needs to read every conversation type (slack-platform.md §9;
+ * docs.slack.dev/reference/methods/conversations.info lists them as the method's bot scopes).
+ */
+const DEFAULT_BOT_SCOPES = ['links:read', 'links:write', 'channels:read', 'groups:read', 'im:read', 'mpim:read'];
 
 /** {@link SlackSimulatorOptions} with every default applied. */
 export interface SimConfig {
@@ -20,8 +26,12 @@ export interface SimConfig {
   readonly botUserId: string;
   /** Bot id reported by auth.test. */
   readonly botId: string;
-  /** Bot scopes, reported in `X-OAuth-Scopes` for the bot token. */
+  /** Bot scopes, comma-separated as in `X-OAuth-Scopes` for the bot token. */
   readonly botScopes: string;
+  /** "Work Object Previews" switched on in the app settings. */
+  readonly workObjects: boolean;
+  /** `conversations.info` for ids never set. */
+  readonly defaultConversation: Readonly<ConversationInfo> | 'not_found';
 }
 
 /** Applies the documented defaults. */
@@ -40,7 +50,9 @@ export function resolveConfig(options: SlackSimulatorOptions = {}): SimConfig {
     unfurlLatencyMs: Math.max(0, options.unfurlLatencyMs ?? 0),
     botUserId: 'U0SIMBOT',
     botId: 'B0SIM',
-    botScopes: 'links:read,links:write',
+    botScopes: (options.botScopes ?? DEFAULT_BOT_SCOPES).join(','),
+    workObjects: options.workObjects ?? true,
+    defaultConversation: options.defaultConversation ?? {},
   };
 }
 

@@ -27,6 +27,34 @@ export interface LinkSharedEventOptions {
   unfurlId?: string;
   threadTs?: string;
   appId?: string;
+  /** The envelope's `is_ext_shared_channel` (§1.4: the link was shared in a Slack Connect channel). Default false. */
+  isExtSharedChannel?: boolean;
+}
+
+/** Options for {@link channelSharedEvent}. */
+export interface ChannelSharedEventOptions {
+  /** Default `T0SIM`. */
+  teamId?: string;
+  channel: string;
+  /** The workspace or organisation (`E…`) that joined the channel. */
+  connectedTeamId: string;
+  eventId?: string;
+  /** Default `A0SIM`. */
+  appId?: string;
+}
+
+/** Options for {@link channelUnsharedEvent}. */
+export interface ChannelUnsharedEventOptions {
+  /** Default `T0SIM`. */
+  teamId?: string;
+  channel: string;
+  /** The workspace or organisation (`E…`) that was removed from the channel. */
+  previouslyConnectedTeamId: string;
+  /** Whether the channel is still shared with some other organisation. */
+  isExtShared: boolean;
+  eventId?: string;
+  /** Default `A0SIM`. */
+  appId?: string;
 }
 
 function base36(length: number): string {
@@ -52,6 +80,115 @@ function domainOf(url: string): string {
   }
 }
 
+function nextEventId(): string {
+  eventCounter += 1;
+  return `Ev0SIM${String(eventCounter).padStart(6, '0')}${base36(4).toUpperCase()}`;
+}
+
+/** §1.4: `authorizations` is truncated to one element, the installation that receives the event. */
+function botAuthorizations(teamId: string): object[] {
+  return [{ enterprise_id: null, team_id: teamId, user_id: 'U0SIMBOT', is_bot: true, is_enterprise_install: false }];
+}
+
+/** The outer `event_callback` body around `event`, as the docs.slack.dev event pages show it. */
+function eventCallback(
+  options: { teamId?: string; appId?: string; eventId?: string },
+  event: Record<string, unknown>,
+): object {
+  const teamId = options.teamId ?? 'T0SIM';
+  return {
+    token: 'simVerificationToken0000',
+    team_id: teamId,
+    api_app_id: options.appId ?? 'A0SIM',
+    event,
+    type: 'event_callback',
+    event_id: options.eventId ?? nextEventId(),
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: botAuthorizations(teamId),
+  };
+}
+
+/**
+ * `channel_shared` (docs.slack.dev/reference/events/channel_shared): a channel was shared with, or gained, an external
+ * workspace or organisation. Needs `channels:read` (public) or `groups:read` (private channels).
+ */
+export function channelSharedEvent(options: ChannelSharedEventOptions): object {
+  const event = {
+    type: 'channel_shared',
+    connected_team_id: options.connectedTeamId,
+    channel: options.channel,
+    event_ts: freshTs(),
+  };
+  return eventCallback(options, event);
+}
+
+/**
+ * `channel_unshared` (docs.slack.dev/reference/events/channel_unshared): an external workspace or organisation was
+ * removed; `is_ext_shared` tells whether the channel is still shared with another one.
+ */
+export function channelUnsharedEvent(options: ChannelUnsharedEventOptions): object {
+  const event = {
+    type: 'channel_unshared',
+    previously_connected_team_id: options.previouslyConnectedTeamId,
+    channel: options.channel,
+    is_ext_shared: options.isExtShared,
+    event_ts: freshTs(),
+  };
+  return eventCallback(options, event);
+}
+
+/** Everything an `entity_details_requested` body needs; the trigger id is issued by the simulator. */
+export interface EntityDetailsRequestedParts {
+  teamId: string;
+  appId: string;
+  botUserId: string;
+  user: string;
+  url: string;
+  externalRef: { id: string; type?: string };
+  entityUrl?: string;
+  channel?: string;
+  messageTs?: string;
+  threadTs?: string;
+  triggerId: string;
+}
+
+/**
+ * `entity_details_requested` (docs.slack.dev/reference/events/entity_details_requested): a viewer opened a Work
+ * Object's flexpane. Field order and shape follow the docs' example: `link` and `entity_url` name the entity's
+ * canonical URL while `app_unfurl_url` is the link as posted. `thread_ts` appears only for thread replies.
+ */
+export function entityDetailsRequestedEvent(parts: EntityDetailsRequestedParts): object {
+  const entityUrl = parts.entityUrl ?? parts.url;
+  const externalRef: Record<string, string> = { id: parts.externalRef.id };
+  if (parts.externalRef.type !== undefined) externalRef.type = parts.externalRef.type;
+  const event: Record<string, unknown> = {
+    type: 'entity_details_requested',
+    user: parts.user,
+    external_ref: externalRef,
+    entity_url: entityUrl,
+    link: { url: entityUrl, domain: domainOf(entityUrl) },
+    app_unfurl_url: parts.url,
+    event_ts: freshTs(),
+    trigger_id: parts.triggerId,
+    user_locale: 'en-US',
+    channel: parts.channel ?? 'C0SIMCHAN',
+    message_ts: parts.messageTs ?? freshTs(),
+  };
+  if (parts.threadTs !== undefined) event.thread_ts = parts.threadTs;
+  return {
+    token: 'simVerificationToken0000',
+    team_id: parts.teamId,
+    api_app_id: parts.appId,
+    event,
+    type: 'event_callback',
+    authorizations: [
+      { enterprise_id: null, team_id: parts.teamId, user_id: parts.botUserId, is_bot: true, is_enterprise_install: false },
+    ],
+    event_id: nextEventId(),
+    event_time: Math.floor(Date.now() / 1000),
+  };
+}
+
 /**
  * Builds a realistic `event_callback` body carrying a `link_shared` event (§1.4 + §2), as delivered over HTTP or
  * inside a Socket Mode envelope. Composer events (`source: 'composer'`) use `channel: 'COMPOSER'` and an opaque
@@ -69,8 +206,7 @@ export function linkSharedEvent(options: LinkSharedEventOptions): object {
   // Opaque like Slack's `C123456.123456789.987501.1b90…` (§2); only chat.unfurl interprets it.
   const tsDigits = messageTs.replace(/[^0-9A-Za-z]/g, '').slice(0, 24);
   const unfurlId = options.unfurlId ?? `${channel}.${tsDigits}.${base36(6)}.${randomBytes(16).toString('hex')}`;
-  eventCounter += 1;
-  const eventId = options.eventId ?? `Ev0SIM${String(eventCounter).padStart(6, '0')}${base36(4).toUpperCase()}`;
+  const eventId = options.eventId ?? nextEventId();
   const event: Record<string, unknown> = {
     type: 'link_shared',
     channel,
@@ -95,11 +231,8 @@ export function linkSharedEvent(options: LinkSharedEventOptions): object {
     type: 'event_callback',
     event_id: eventId,
     event_time: Math.floor(Date.now() / 1000),
-    // §1.4: truncated to one element, the installation that receives the event.
-    authorizations: [
-      { enterprise_id: null, team_id: teamId, user_id: 'U0SIMBOT', is_bot: true, is_enterprise_install: false },
-    ],
-    is_ext_shared_channel: false,
+    authorizations: botAuthorizations(teamId),
+    is_ext_shared_channel: options.isExtSharedChannel ?? false,
     event_context: eventContext,
   };
 }

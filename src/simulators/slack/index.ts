@@ -4,11 +4,15 @@
  */
 
 export { startSlackSimulator } from './slack-simulator.js';
-export { linkSharedEvent, signSlackRequest } from './events.js';
-export type { LinkSharedEventOptions } from './events.js';
+export { channelSharedEvent, channelUnsharedEvent, linkSharedEvent, signSlackRequest } from './events.js';
+export type { ChannelSharedEventOptions, ChannelUnsharedEventOptions, LinkSharedEventOptions } from './events.js';
 export type {
   AuthorizeIdentity,
+  ConversationInfo,
+  DetailsRequest,
+  DetailsRequestOptions,
   DisconnectReason,
+  FlexpaneAnswer,
   IssuedUserToken,
   PostEventOptions,
   PostEventResult,

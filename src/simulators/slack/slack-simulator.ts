@@ -8,12 +8,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolveConfig } from './config.js';
-import { EventPoster } from './events.js';
+import { Conversations } from './conversations.js';
+import { entityDetailsRequestedEvent, EventPoster } from './events.js';
 import { OAuthState } from './oauth.js';
 import { CallRecorder } from './recorder.js';
 import { SocketModeServer } from './socket-mode.js';
 import type { SlackSimulator, SlackSimulatorOptions } from './types.js';
 import { WebApi } from './web-api.js';
+import { WorkObjects } from './work-objects.js';
 
 /** Formats a host for use in a URL (IPv6 needs brackets; wildcard binds are reached via loopback). */
 function urlHost(host: string): string {
@@ -37,8 +39,18 @@ export async function startSlackSimulator(options: SlackSimulatorOptions = {}): 
   const oauth = new OAuthState(config);
   const socket = new SocketModeServer(config);
   const poster = new EventPoster();
+  const conversations = new Conversations(config);
+  const workObjects = new WorkObjects();
   let base = '';
-  const webApi = new WebApi({ config, oauth, socket, recorder, wsBase: () => base.replace(/^http/, 'ws') });
+  const webApi = new WebApi({
+    config,
+    oauth,
+    socket,
+    recorder,
+    conversations,
+    workObjects,
+    wsBase: () => base.replace(/^http/, 'ws'),
+  });
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
@@ -126,6 +138,20 @@ export async function startSlackSimulator(options: SlackSimulatorOptions = {}): 
     revokeToken: (token) => oauth.revokeToken(token),
     expireToken: (token) => oauth.expireToken(token),
     userTokens: () => oauth.userTokens(),
+    setConversation: (id, info) => conversations.set(id, info),
+    conversationLookups: (channel) => conversations.lookups(channel),
+    detailsRequest: (opts) => {
+      const triggerId = workObjects.issueTrigger(opts.user, opts.externalRef);
+      const body = entityDetailsRequestedEvent({
+        ...opts,
+        teamId: opts.teamId ?? config.teamId,
+        appId: config.appId,
+        botUserId: config.botUserId,
+        triggerId,
+      });
+      return { body, triggerId };
+    },
+    flexpaneAnswers: () => workObjects.answers(),
     postEvent: (requestUrl, body, opts) => poster.post(requestUrl, body, opts),
     stop,
   };

@@ -30,6 +30,91 @@ export interface SlackSimulatorOptions {
   tokenRotation?: boolean;
   /** Extra delay (ms) before `chat.unfurl` is answered, for latency benchmarks. Default 0. */
   unfurlLatencyMs?: number;
+  /**
+   * Scopes granted to the bot token, reported in `X-OAuth-Scopes` and checked by `conversations.info`.
+   * Default `links:read,links:write,channels:read,groups:read,im:read,mpim:read`.
+   */
+  botScopes?: string[];
+  /**
+   * Whether the app has "Work Object Previews" switched on (slack-platform.md §9). When false, `chat.unfurl` with
+   * `metadata` and every `entity.presentDetails` call answer `feature_not_enabled`. Default true.
+   */
+  workObjects?: boolean;
+  /**
+   * What `conversations.info` answers for ids never passed to {@link SlackSimulator.setConversation}: that
+   * conversation, or `'not_found'` for `channel_not_found`. Default `{}` (a public, unshared channel).
+   */
+  defaultConversation?: ConversationInfo | 'not_found';
+}
+
+/**
+ * A conversation as {@link SlackSimulator.setConversation} defines it; `conversations.info` turns it into Slack's
+ * conversation object. Every flag defaults to false: a public channel of the simulator's own workspace.
+ */
+export interface ConversationInfo {
+  /** Channel name (not for IMs, which have none). Default derived from the id, or `mpdm-…` for group DMs. */
+  name?: string;
+  /** A private channel (group DMs are always private). */
+  isPrivate?: boolean;
+  /** A 1:1 direct message. Answered in the shorter IM shape (`user`, no `name`, no `is_channel`). */
+  isIm?: boolean;
+  /** A multi-person direct message. */
+  isMpim?: boolean;
+  /** Shared with another workspace in any way. Default: true when `isExtShared` or `isOrgShared` is. */
+  isShared?: boolean;
+  /** Slack Connect: shared with another organisation. */
+  isExtShared?: boolean;
+  /** Shared between workspaces of the same Enterprise organisation. */
+  isOrgShared?: boolean;
+  /** For IMs: the other member. Default `U0SIMUSER`. */
+  user?: string;
+}
+
+/** Options for {@link SlackSimulator.detailsRequest}. */
+export interface DetailsRequestOptions {
+  /** Default: the simulator's team. */
+  teamId?: string;
+  /** The viewer who opened the Work Object's flexpane. */
+  user: string;
+  /** The posted link (the event's `app_unfurl_url`). */
+  url: string;
+  /** The card's `external_ref`, as the app sent it in the chat.unfurl metadata. */
+  externalRef: { id: string; type?: string };
+  /** The entity's canonical URL (`entity_url`, `link.url`). Default `url`. */
+  entityUrl?: string;
+  /** Default `C0SIMCHAN`. */
+  channel?: string;
+  /** Default a fresh `seconds.micros` ts. */
+  messageTs?: string;
+  /** Only present in the event when given. */
+  threadTs?: string;
+}
+
+/** Result of {@link SlackSimulator.detailsRequest}. */
+export interface DetailsRequest {
+  /** The `event_callback` body; deliver it with `sendEvent` or `postEvent`. */
+  body: object;
+  /** The trigger id the simulator issued; `entity.presentDetails` accepts it once. */
+  triggerId: string;
+}
+
+/** A successful `entity.presentDetails` answer: what one viewer was shown in the flexpane. */
+export interface FlexpaneAnswer {
+  triggerId: string;
+  /** The viewer the trigger was issued for. */
+  user: string;
+  /** The trigger's `external_ref`. */
+  externalRef: { id: string; type?: string };
+  /** `Date.now()` when the answer arrived. */
+  at: number;
+  /** `details`: entity metadata; `auth_required`: a sign-in prompt; `error`: an error view. */
+  kind: 'details' | 'auth_required' | 'error';
+  /** The entity object (kind `details`). */
+  metadata?: unknown;
+  /** Kind `auth_required`. */
+  userAuthUrl?: string;
+  /** Kind `error`: `restricted`, `not_found`, `custom`, … */
+  errorStatus?: string;
 }
 
 /** One Web API call as the simulator saw it. */
@@ -40,7 +125,8 @@ export interface RecordedCall {
   token?: string;
   /**
    * Arguments without `token`. For `chat.unfurl`, JSON-string fields (`unfurls`, `user_auth_blocks`, `metadata`)
-   * are parsed into values and `user_auth_required` into a boolean.
+   * are parsed into values and `user_auth_required` into a boolean; likewise `metadata`, `error` and
+   * `user_auth_required` of `entity.presentDetails`.
    */
   args: Record<string, unknown>;
   /** `Date.now()` when the request arrived. */
@@ -168,6 +254,17 @@ export interface SlackSimulator {
   expireToken(token: string): void;
   /** User tokens issued by `oauth.v2.access` (including refreshed ones). */
   userTokens(): IssuedUserToken[];
+  /** Defines what `conversations.info` answers for `id` (replacing an earlier definition). */
+  setConversation(id: string, info: ConversationInfo): void;
+  /** How many `conversations.info` requests arrived (for `channel`, or for any), injected faults included. */
+  conversationLookups(channel?: string): number;
+  /**
+   * Builds an `entity_details_requested` event_callback body (a viewer opened a Work Object's flexpane, §9) and
+   * registers its trigger id for `entity.presentDetails`. Deliver the body with `sendEvent` or `postEvent`.
+   */
+  detailsRequest(options: DetailsRequestOptions): DetailsRequest;
+  /** Successful `entity.presentDetails` answers in arrival order. */
+  flexpaneAnswers(): FlexpaneAnswer[];
   /** Delivers `body` to an HTTP Request URL, signed like Slack does (slack-platform.md §1.1). */
   postEvent(requestUrl: string, body: object | string, options: PostEventOptions): Promise<PostEventResult>;
   /** Closes everything; idempotent. */

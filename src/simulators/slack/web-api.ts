@@ -9,13 +9,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pointerToken, validateBlocks } from './block-kit.js';
 import type { SimConfig } from './config.js';
 import { randomHex } from './config.js';
+import type { Conversations } from './conversations.js';
 import type { ApiAnswer, OAuthState } from './oauth.js';
 import type { CallRecorder } from './recorder.js';
 import type { SocketModeServer } from './socket-mode.js';
 import type { RecordedCall } from './types.js';
+import type { WorkObjects } from './work-objects.js';
+import { entityProblem, FLEXPANE_ERROR_STATUSES, MAX_METADATA_BYTES, metadataBytes } from './work-objects.js';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const UNFURL_SOURCES = new Set(['composer', 'conversations_history']);
+/** conversations.info's bot scopes (docs.slack.dev/reference/methods/conversations.info); any one of them will do. */
+const CONVERSATION_READ_SCOPES = ['channels:read', 'groups:read', 'im:read', 'mpim:read'];
 
 type Fault =
   | { kind: 'ratelimit'; remaining: number; retryAfterSeconds: number; token?: string }
@@ -35,6 +40,8 @@ export interface WebApiDeps {
   readonly oauth: OAuthState;
   readonly socket: SocketModeServer;
   readonly recorder: CallRecorder;
+  readonly conversations: Conversations;
+  readonly workObjects: WorkObjects;
   /** `ws://HOST:PORT`, known only once the server listens. */
   readonly wsBase: () => string;
 }
@@ -81,6 +88,17 @@ function parseJsonField(args: Record<string, unknown>, key: string): boolean {
   try {
     args[key] = JSON.parse(raw) as unknown;
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A URL Slack could send a browser to. */
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
   } catch {
     return false;
   }
@@ -215,6 +233,10 @@ export class WebApi {
     const token = bearer ?? bodyToken;
     const call: RecordedCall = { method, args, at, ok: false };
     if (token !== undefined) call.token = token;
+    // Counted on arrival, before faults, so that a cache test sees every request the product made.
+    if (method === 'conversations.info') {
+      this.#deps.conversations.countLookup(typeof args.channel === 'string' ? args.channel : '');
+    }
 
     const fault = this.#takeFault(method, token);
     if (fault !== undefined) {
@@ -241,6 +263,12 @@ export class WebApi {
         await this.#sleep(this.#deps.config.unfurlLatencyMs);
         if (this.#stopped) return;
         reply = this.#chatUnfurl(token, args);
+        break;
+      case 'conversations.info':
+        reply = this.#conversationsInfo(token, args);
+        break;
+      case 'entity.presentDetails':
+        reply = this.#entityPresentDetails(token, args, at);
         break;
       case 'oauth.v2.access':
         // Client credentials, not a token, authenticate this method; Basic auth is Slack's preferred form (§5.2).
@@ -364,7 +392,8 @@ export class WebApi {
     // Form bodies carry nested values as JSON strings (§3); record them parsed.
     const unfurlsParsed = parseJsonField(args, 'unfurls');
     const authBlocksParsed = parseJsonField(args, 'user_auth_blocks');
-    parseJsonField(args, 'metadata');
+    const rawMetadata = args.metadata;
+    const metadataParsed = parseJsonField(args, 'metadata');
     for (const key of ['user_auth_required', 'unfurl_links', 'unfurl_media']) {
       if (args[key] === undefined) continue;
       const b = parseBoolean(args[key]);
@@ -405,6 +434,104 @@ export class WebApi {
       }
       const errors = validateBlocks(args.user_auth_blocks, '/user_auth_blocks');
       if (errors.length > 0) return this.#invalidBlocks(errors, headers);
+    }
+    if (args.metadata !== undefined) {
+      const problem = this.#unfurlMetadataProblem(rawMetadata, metadataParsed, args.metadata, unfurls);
+      if (problem !== undefined) return fail(problem);
+    }
+    return { answer: { ok: true }, headers };
+  }
+
+  /**
+   * Work Object metadata of chat.unfurl (§9): `{ entities: [EntityMetadata, …] }`, each entity naming the posted link
+   * in `app_unfurl_url`. Without "Work Object Previews" switched on Slack refuses it (`feature_not_enabled`).
+   */
+  #unfurlMetadataProblem(raw: unknown, parsed: boolean, metadata: unknown, unfurls: unknown): string | undefined {
+    if (!this.#deps.config.workObjects) return 'feature_not_enabled';
+    if (!parsed || !isPlainObject(metadata)) return 'invalid_metadata';
+    if (metadataBytes(raw) > MAX_METADATA_BYTES) return 'invalid_metadata';
+    const entities = metadata.entities;
+    if (!Array.isArray(entities) || entities.length === 0) return 'invalid_metadata';
+    // The message's links are only known through `unfurls`; without it any URL is taken as one of them.
+    const links = isPlainObject(unfurls) && Object.keys(unfurls).length > 0 ? new Set(Object.keys(unfurls)) : undefined;
+    for (const entity of entities) {
+      if (entityProblem(entity, true) !== undefined) return 'invalid_metadata';
+      const appUnfurlUrl = (entity as { app_unfurl_url: string }).app_unfurl_url;
+      if (links !== undefined && !links.has(appUnfurlUrl)) return 'invalid_metadata';
+    }
+    return undefined;
+  }
+
+  /**
+   * `conversations.info` (docs.slack.dev/reference/methods/conversations.info): any one of the four read scopes
+   * lets the call through; unknown ids answer `channel_not_found` unless a default conversation is configured.
+   */
+  #conversationsInfo(token: string | undefined, args: Record<string, unknown>): Reply {
+    const check = this.#deps.oauth.checkToken(token);
+    if (check.kind === 'error') return { answer: { ok: false, error: check.error } };
+    if (check.kind === 'app') return { answer: { ok: false, error: 'not_allowed_token_type' } };
+    const scopes = check.kind === 'bot' ? this.#deps.config.botScopes : check.record.scope;
+    const accepted = CONVERSATION_READ_SCOPES.join(',');
+    const headers = { 'x-oauth-scopes': scopes, 'x-accepted-oauth-scopes': accepted };
+    const granted = new Set(scopes.split(',').map((scope) => scope.trim()));
+    if (!CONVERSATION_READ_SCOPES.some((scope) => granted.has(scope))) {
+      // Slack names what was needed and what the token has (the SDK types these as `needed` / `provided`).
+      return { answer: { ok: false, error: 'missing_scope', needed: accepted, provided: scopes }, headers };
+    }
+    if (!nonEmptyString(args.channel)) return { answer: { ok: false, error: 'channel_not_found' }, headers };
+    const answer = this.#deps.conversations.info(args.channel, parseBoolean(args.include_locale) === true);
+    return { answer, headers };
+  }
+
+  /**
+   * `entity.presentDetails` (docs.slack.dev/reference/methods/entity.presentDetails): the per-viewer flexpane answer
+   * to an entity_details_requested trigger. Exactly one of `metadata`, `user_auth_required` + `user_auth_url`, or
+   * `error` is sent. A trigger is used up by the first successful answer; Slack also lets triggers expire after a
+   * few seconds, which the simulator does not do (slow test machines would flake).
+   */
+  #entityPresentDetails(token: string | undefined, args: Record<string, unknown>, at: number): Reply {
+    const check = this.#deps.oauth.checkToken(token);
+    if (check.kind === 'error') return { answer: { ok: false, error: check.error } };
+    if (check.kind !== 'bot') return { answer: { ok: false, error: 'not_allowed_token_type' } };
+    // The method needs no scope ("scope": "none" in Slack's method spec), so no X-Accepted-OAuth-Scopes either.
+    const headers = { 'x-oauth-scopes': this.#deps.config.botScopes };
+    const fail = (error: string): Reply => ({ answer: { ok: false, error }, headers });
+    if (!this.#deps.config.workObjects) return fail('feature_not_enabled');
+
+    // Form bodies carry `metadata` and `error` as JSON strings, like chat.unfurl's nested arguments (§3).
+    const rawMetadata = args.metadata;
+    const metadataParsed = parseJsonField(args, 'metadata');
+    const errorParsed = parseJsonField(args, 'error');
+    if (args.user_auth_required !== undefined) {
+      const b = parseBoolean(args.user_auth_required);
+      if (b !== undefined) args.user_auth_required = b;
+    }
+
+    if (!nonEmptyString(args.trigger_id)) return fail('invalid_arguments');
+    const trigger = this.#deps.workObjects.openTrigger(args.trigger_id);
+    if (trigger === undefined) return fail('invalid_trigger_id');
+
+    const hasMetadata = args.metadata !== undefined && args.metadata !== '';
+    const wantsAuth = args.user_auth_required === true;
+    const hasError = args.error !== undefined && args.error !== '';
+    if ([hasMetadata, wantsAuth, hasError].filter(Boolean).length !== 1) return fail('invalid_arguments');
+
+    if (hasMetadata) {
+      if (!metadataParsed || metadataBytes(rawMetadata) > MAX_METADATA_BYTES) return fail('invalid_metadata');
+      // Here `metadata` is one entity object, not chat.unfurl's `{entities: […]}`; app_unfurl_url is optional.
+      if (entityProblem(args.metadata, false) !== undefined) return fail('invalid_metadata');
+      const ref = (args.metadata as { external_ref: { id: string } }).external_ref;
+      if (ref.id !== trigger.externalRef.id) return fail('entity_metadata_does_not_match_trigger');
+      this.#deps.workObjects.answer(args.trigger_id, at, { kind: 'details', metadata: args.metadata });
+    } else if (wantsAuth) {
+      if (args.user_auth_url === undefined || args.user_auth_url === '') return fail('user_auth_url_missing');
+      if (!isHttpUrl(args.user_auth_url)) return fail('invalid_arguments');
+      this.#deps.workObjects.answer(args.trigger_id, at, { kind: 'auth_required', userAuthUrl: args.user_auth_url });
+    } else {
+      const error = args.error;
+      if (!errorParsed || !isPlainObject(error) || typeof error.status !== 'string') return fail('invalid_arguments');
+      if (!FLEXPANE_ERROR_STATUSES.has(error.status)) return fail('invalid_arguments');
+      this.#deps.workObjects.answer(args.trigger_id, at, { kind: 'error', errorStatus: error.status });
     }
     return { answer: { ok: true }, headers };
   }

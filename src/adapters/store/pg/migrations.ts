@@ -52,6 +52,15 @@ export const MIGRATIONS: ReadonlyArray<{ readonly version: number; readonly name
       ALTER TABLE mappings DROP COLUMN projects;
     `,
   },
+  {
+    version: 4,
+    name: 'channel policies (who sees what)',
+    sql: `
+      CREATE TABLE channel_policies (
+        team_id text NOT NULL, channel text NOT NULL, detail text, external_detail text, grants jsonb, set_at text NOT NULL,
+        PRIMARY KEY (team_id, channel));
+    `,
+  },
 ];
 
 /** Any fixed number identifies our advisory lock; replicas starting together serialise on it. */

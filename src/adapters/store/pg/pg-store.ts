@@ -1,9 +1,18 @@
 import type pg from 'pg';
-import type { UnfurlTarget, UserMapping } from '../../../domain/types.js';
+import type { ChannelPolicy, DetailLevel, UnfurlTarget, UserMapping } from '../../../domain/types.js';
 import type { OAuthState, PendingUnfurl, Store, StoredLink } from '../store.js';
 import { storeUnavailable } from './pg-pool.js';
 
 interface MappingRow { team_id: string; slack_user_id: string; trace_user: string; grants: string[]; mapped_at: string }
+interface PolicyRow { team_id: string; channel: string; detail: DetailLevel | null; external_detail: DetailLevel | null; grants: string[] | null; set_at: string }
+const toPolicy = (r: PolicyRow): ChannelPolicy => ({
+  teamId: r.team_id,
+  channel: r.channel,
+  ...(r.detail === null ? {} : { detail: r.detail }),
+  ...(r.external_detail === null ? {} : { externalDetail: r.external_detail }),
+  ...(r.grants === null ? {} : { grants: r.grants }),
+  setAt: r.set_at,
+});
 interface LinkRow { team_id: string; slack_user_id: string; team_name: string; scope: string; token_cipher: string; refresh_token_cipher: string | null; expires_at: string | null; linked_at: string }
 interface PendingRow { id: string; team_id: string; slack_user_id: string; channel: string; message_ts: string; target: UnfurlTarget; url: string; event_id: string; created_at: string; expires_at: string }
 
@@ -43,7 +52,23 @@ export function createPgStore(pool: pg.Pool, now: () => number = Date.now): Stor
   const putPending = (p: PendingUnfurl) =>
     q('INSERT INTO pending_unfurls (id, team_id, slack_user_id, channel, message_ts, target, url, event_id, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (team_id, channel, message_ts, url) DO UPDATE SET id=EXCLUDED.id, slack_user_id=EXCLUDED.slack_user_id, target=EXCLUDED.target, event_id=EXCLUDED.event_id, created_at=EXCLUDED.created_at, expires_at=EXCLUDED.expires_at', [p.id, p.teamId, p.slackUserId, p.channel, p.messageTs, JSON.stringify(p.target), p.url, p.eventId, p.createdAt, p.expiresAt]);
 
+  const putPolicy = (p: ChannelPolicy) =>
+    q('INSERT INTO channel_policies (team_id, channel, detail, external_detail, grants, set_at) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (team_id, channel) DO UPDATE SET detail=EXCLUDED.detail, external_detail=EXCLUDED.external_detail, grants=EXCLUDED.grants, set_at=EXCLUDED.set_at', [p.teamId, p.channel, p.detail ?? null, p.externalDetail ?? null, p.grants === undefined ? null : JSON.stringify(p.grants), p.setAt]);
+
   return {
+    async listPolicies() {
+      return (await q<PolicyRow>('SELECT * FROM channel_policies ORDER BY team_id, channel')).rows.map(toPolicy);
+    },
+    async findPolicy(teamId, channel) {
+      const row = (await q<PolicyRow>('SELECT * FROM channel_policies WHERE team_id=$1 AND channel=$2', [teamId, channel])).rows[0];
+      return row === undefined ? undefined : toPolicy(row);
+    },
+    async putPolicy(p) {
+      await putPolicy(p);
+    },
+    async removePolicy(teamId, channel) {
+      return ((await q('DELETE FROM channel_policies WHERE team_id=$1 AND channel=$2', [teamId, channel])).rowCount ?? 0) > 0;
+    },
     async listMappings() {
       return (await q<MappingRow>('SELECT * FROM mappings ORDER BY team_id, slack_user_id')).rows.map(toMapping);
     },
@@ -101,17 +126,19 @@ export function createPgStore(pool: pg.Pool, now: () => number = Date.now): Stor
       return Number((await q<{ n: string }>('SELECT count(*) AS n FROM pending_unfurls WHERE expires_at > $1', [now()])).rows[0]?.n ?? 0);
     },
     async exportData() {
-      const [mappings, links, pending] = await Promise.all([
+      const [mappings, links, pending, policies] = await Promise.all([
         q<MappingRow>('SELECT * FROM mappings ORDER BY team_id, slack_user_id'),
         q<LinkRow>('SELECT * FROM links ORDER BY team_id, slack_user_id'),
         q<PendingRow>('SELECT * FROM pending_unfurls ORDER BY created_at'),
+        q<PolicyRow>('SELECT * FROM channel_policies ORDER BY team_id, channel'),
       ]);
-      return { version: 2, mappings: mappings.rows.map(toMapping), links: links.rows.map(toLink), pending: pending.rows.map(toPending) };
+      return { version: 2, mappings: mappings.rows.map(toMapping), links: links.rows.map(toLink), pending: pending.rows.map(toPending), policies: policies.rows.map(toPolicy) };
     },
     async importData(snapshot) {
       for (const m of snapshot.mappings) await putMapping(m);
       for (const l of snapshot.links) await putLink(l);
       for (const p of snapshot.pending) await putPending(p);
+      for (const p of snapshot.policies ?? []) await putPolicy(p);
     },
     async ping() {
       await q('SELECT 1');
