@@ -179,7 +179,12 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     const deadline = Date.now() + 300_000;
     while (pending.size > 0 && Date.now() < deadline) await sleep(200);
     const unfurledTs = () => new Set(slack.unfurls().filter((c) => c.args.channel === ids.channel && c.args.unfurls !== undefined).map((c) => String(c.args.ts)));
-    while (Date.now() < deadline && sent.some((s) => s.acked && !unfurledTs().has(s.ts))) await sleep(500);
+    // One set per look (not per event: 33k events × a set of 33k unfurls each is a billion steps).
+    const missing = () => {
+      const done = unfurledTs();
+      return sent.some((s) => s.acked && !done.has(s.ts));
+    };
+    while (Date.now() < deadline && missing()) await sleep(500);
   } finally {
     stopping = true;
     await daemon?.stop().catch(() => undefined);

@@ -208,6 +208,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       policies: store,
       refresher,
       detailDefaults: config.detailDefaults,
+      refreshDelaysMs: config.refreshDelaysMs,
       workObjects: config.workObjects,
     };
     const work = guardAttempts({ journal, maxCrashes: MAX_CRASHES, log }, async (job: UnfurlJob) => {

@@ -34,6 +34,8 @@ export interface Config {
   readonly workObjects: boolean;
   /** How much previews show when no channel policy says otherwise. */
   readonly detailDefaults: DetailDefaults;
+  /** After how long a preview of a trace still arriving is refreshed (each delay after the previous post); empty: never. */
+  readonly refreshDelaysMs: readonly number[];
   readonly logLevel: string;
   readonly secretKey?: string;
   readonly adminToken?: string;

@@ -226,6 +226,7 @@ function build(raw: Partial<Record<SettingKey, string>>, env: EnvSnapshot, sourc
     previewHeapMb: Number(raw.previewHeapMb ?? 1024),
     queueMemory: Number(raw.queueMemory ?? 2000),
     workObjects: raw.preview === 'work-object',
+    refreshDelaysMs: Object.freeze(refreshDelays(raw.refreshAfter ?? '30,120')),
     detailDefaults: Object.freeze({ internal: (raw['detail.internal'] ?? 'full') as DetailLevel, external: (raw['detail.external'] ?? 'summary') as DetailLevel }),
     logLevel: raw.logLevel ?? 'info',
     secretKey: raw.secretKey,
@@ -235,6 +236,10 @@ function build(raw: Partial<Record<SettingKey, string>>, env: EnvSnapshot, sourc
     sources: Object.freeze(sources),
     values: Object.freeze({ ...raw }),
   });
+}
+
+function refreshDelays(value: string): number[] {
+  return value === 'none' ? [] : value.split(',').map((p) => Math.round(Number(p.trim()) * 1000));
 }
 
 function withTrailingSlash(url: string): string {

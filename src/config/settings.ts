@@ -57,6 +57,7 @@ export type SettingKey =
   | 'preview'
   | 'detail.internal'
   | 'detail.external'
+  | 'refreshAfter'
   | 'logLevel'
   | 'secretKey'
   | 'adminToken'
@@ -64,6 +65,15 @@ export type SettingKey =
   | 'store.url';
 
 const oneOf = (...allowed: string[]) => (value: string) => (allowed.includes(value) ? undefined : `must be one of ${allowed.join(', ')}`);
+
+/** `none`, or up to 5 increasing delays of 1 s to 1 h. */
+const refreshList = (value: string): string | undefined => {
+  if (value === 'none') return undefined;
+  const parts = value.split(',').map((p) => p.trim());
+  const numbers = parts.map(Number);
+  if (parts.length > 5 || parts.some((p) => !/^\d+(\.\d+)?$/.test(p)) || numbers.some((n) => n < 1 || n > 3600)) return 'must be "none" or up to 5 comma-separated delays in seconds (1 to 3600), e.g. 30,120';
+  return undefined;
+};
 
 const prefixed = (prefix: string, what: string) => (value: string) =>
   value.startsWith(prefix) ? undefined : `must be ${what} starting with "${prefix}"`;
@@ -103,6 +113,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'preview', env: 'LSSLACK_PREVIEW', kind: 'string', secret: false, fallback: 'blocks', check: oneOf('blocks', 'work-object'), description: 'blocks, or work-object: previews also carry a Work Object card whose flexpane answers each viewer (turn on Work Object Previews in the app settings first)' },
   { key: 'detail.internal', env: 'LSSLACK_DETAIL_INTERNAL', kind: 'string', secret: false, fallback: 'full', check: oneOf('full', 'summary', 'none'), description: 'what previews show in channels inside the organisation, unless `lsslack channels set` says otherwise: full, summary or none' },
   { key: 'detail.external', env: 'LSSLACK_DETAIL_EXTERNAL', kind: 'string', secret: false, fallback: 'summary', check: oneOf('full', 'summary', 'none'), description: 'what previews show in channels shared with other organisations (Slack Connect) or whose audience is unknown: full, summary or none' },
+  { key: 'refreshAfter', env: 'LSSLACK_REFRESH_AFTER', kind: 'string', secret: false, fallback: '30,120', check: refreshList, description: 'seconds after which a preview of a trace still arriving (no root yet, orphan spans, PARTIAL, spans ending just now) is refreshed, comma-separated; "none" never refreshes' },
   { key: 'logLevel', env: 'LSSLACK_LOG_LEVEL', kind: 'level', secret: false, fallback: 'info', description: 'log level: fatal, error, warn, info, debug, trace or silent' },
   { key: 'secretKey', env: 'LSSLACK_SECRET_KEY', kind: 'string', secret: true, description: 'key that encrypts tokens and signs links (64 hex chars); generated into the data dir when unset', check: (v) => (/^[0-9a-fA-F]{64}$/.test(v) ? undefined : 'must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`') },
   { key: 'adminToken', env: 'LSSLACK_ADMIN_TOKEN', kind: 'string', secret: true, description: 'bearer token required by /status and /metrics (else loopback only)', check: (v) => (v.length >= 16 ? undefined : 'must be at least 16 characters') },

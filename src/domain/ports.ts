@@ -166,6 +166,8 @@ export interface UnfurlJobPorts {
   readonly policies: ChannelPolicies;
   readonly refresher: RefreshScheduler;
   readonly detailDefaults: DetailDefaults;
+  /** When previews of traces still arriving are refreshed (REFRESH_DELAYS_MS unless configured). */
+  readonly refreshDelaysMs?: readonly number[];
   /** Previews carry a Work Object card (LSSLACK_PREVIEW=work-object). */
   readonly workObjects: boolean;
   readonly identities: IdentityDirectory;

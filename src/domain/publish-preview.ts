@@ -44,7 +44,7 @@ export async function publishPreview(request: PreviewRequest, ports: PublishPrev
  * trace killed the worker that tried: too big for its heap).
  */
 export async function publishNotice(request: PreviewRequest, trace: Exclude<PreviewedTrace, { kind: 'found' }>, poster: UnfurlPoster): Promise<PreviewResult> {
-  const posted = await poster.postUnfurl(request.teamId, request.target, request.url, withCard(renderNotice(trace, request.ref), request, undefined), request.userToken);
+  const posted = await poster.postUnfurl(request.teamId, request.target, request.url, withCard(renderNotice(trace, request.ref, noticeOptions(request)), request, undefined), request.userToken);
   return { trace, posted };
 }
 
@@ -89,7 +89,11 @@ async function fetchAndRender(request: PreviewRequest, ports: PublishPreviewPort
 }
 
 function notice(trace: Exclude<PreviewedTrace, { kind: 'found' }>, request: PreviewRequest): { content: UnfurlContent; trace: PreviewedTrace } {
-  return { content: withCard(renderNotice(trace, request.ref), request, undefined), trace };
+  return { content: withCard(renderNotice(trace, request.ref, noticeOptions(request)), request, undefined), trace };
+}
+
+function noticeOptions(request: PreviewRequest): { detail: 'full' | 'summary' } {
+  return { detail: request.detail === 'full' ? 'full' : 'summary' };
 }
 
 /** The Work Object card beside the blocks, when the app uses them. */

@@ -85,7 +85,7 @@ export interface RenderOptions {
   readonly stillArriving?: boolean;
 }
 
-const STILL_ARRIVING = ':hourglass_flowing_sand: Spans are still arriving: this preview refreshes itself in a minute or two.';
+const STILL_ARRIVING = ':hourglass_flowing_sand: Spans are still arriving: this preview refreshes itself as they come in.';
 
 /**
  * The preview an audience outside the organisation sees: how long, how big, whether it failed —
@@ -110,8 +110,9 @@ function renderSummary(summary: TraceSummary, ref: TraceRef, options: RenderOpti
  * @param trace - what was learnt of the trace
  * @param ref - the link that was shared
  */
-export function renderNotice(trace: Exclude<PreviewedTrace, { kind: 'found' }>, ref: TraceRef): UnfurlContent {
-  const where = whereText(ref);
+export function renderNotice(trace: Exclude<PreviewedTrace, { kind: 'found' }>, ref: TraceRef, options: Pick<RenderOptions, 'detail'> = {}): UnfurlContent {
+  // Where the trace lives (a project, a datasource) is a name: not for an audience outside.
+  const where = options.detail === 'summary' ? undefined : whereText(ref);
   const heading = `*${clipEscaped(ref.display.product, BUDGET.where)} trace*${where === undefined ? '' : ` in ${where}`}`;
   return { blocks: [section(`${heading}\n${noticeText(trace, ref)}`), context([openLink(ref)])] };
 }

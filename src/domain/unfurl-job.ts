@@ -3,7 +3,7 @@ import { decideDetail } from './decide-detail.js';
 import type { UnfurlJobPorts } from './ports.js';
 import type { AudienceKind, DetailLevel, JobOutcome, OutcomeWhere, TraceRef, UnfurlJob } from './types.js';
 
-/** Refreshes of a preview whose trace was still arriving, and when (after the previous post). */
+/** Refreshes of a preview whose trace was still arriving, and when (after the previous post): LSSLACK_REFRESH_AFTER's default. */
 export const REFRESH_DELAYS_MS: readonly number[] = [30_000, 120_000];
 
 /**
@@ -35,6 +35,7 @@ export async function runUnfurlJob(job: UnfurlJob, ports: UnfurlJobPorts): Promi
   // Without Work Objects a "none" preview is no post at all; with them, a card naming only the link.
   if (detail === 'none' && !ports.workObjects) return { kind: 'skipped', reason: 'withheld' };
 
+  const delays = ports.refreshDelaysMs ?? REFRESH_DELAYS_MS;
   const refreshNo = job.refresh?.n ?? 0;
   const { trace, posted } = await ports.publisher.publishPreview({
     jobId: job.id,
@@ -46,7 +47,7 @@ export async function runUnfurlJob(job: UnfurlJob, ports: UnfurlJobPorts): Promi
     detail,
     workObject: ports.workObjects,
     ...(job.refresh === undefined ? {} : { previousDigest: job.refresh.digest }),
-    mayRefresh: refreshNo < REFRESH_DELAYS_MS.length,
+    mayRefresh: refreshNo < delays.length,
   });
   if (posted.kind === 'token_invalid') {
     // The user revoked us (or the token expired): forget the link and ask again.
@@ -56,8 +57,8 @@ export async function runUnfurlJob(job: UnfurlJob, ports: UnfurlJobPorts): Promi
   switch (trace.kind) {
     case 'found': {
       // A trace still arriving is previewed again later, while the refreshes last.
-      const refreshScheduled = trace.stillArriving && refreshNo < REFRESH_DELAYS_MS.length;
-      if (refreshScheduled) await ports.refresher.scheduleRefresh(job, { n: refreshNo + 1, digest: trace.unchanged === true ? job.refresh!.digest : trace.digest }, REFRESH_DELAYS_MS[refreshNo]!);
+      const refreshScheduled = trace.stillArriving && refreshNo < delays.length;
+      if (refreshScheduled) await ports.refresher.scheduleRefresh(job, { n: refreshNo + 1, digest: trace.unchanged === true ? job.refresh!.digest : trace.digest }, delays[refreshNo]!);
       if (trace.unchanged === true) return { kind: 'skipped', reason: 'unchanged' };
       return { kind: 'unfurled', ...where, spanCount: trace.spanCount, detail, ...(trace.partial ? { partial: true } : {}), ...(refreshScheduled ? { refreshScheduled } : {}) };
     }

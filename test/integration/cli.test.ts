@@ -121,6 +121,72 @@ describe('users map against a running daemon', () => {
   });
 });
 
+describe('channels set/list/unset against a running daemon', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack.stop();
+  });
+
+  it('sets a channel to summary, which the daemon applies to the next share; lists it; unset restores the default', async () => {
+    const env = { HOME: os.tmpdir(), LSSLACK_DATA_DIR: stack.dataDir };
+    let n = 0;
+    const previewIn = async (channel: string) => {
+      const ts = `1749994500.${String(++n).padStart(6, '0')}`;
+      await stack.slack.sendEvent(linkSharedEvent({ teamId: TEAM, userId: 'U0SIMUSER', channel, messageTs: ts, urls: [traceUrl()] }));
+      await waitFor(() => stack.slack.unfurls().some((c) => c.args.ts === ts && c.args.unfurls !== undefined), `the preview in ${channel}`);
+      return JSON.stringify(stack.slack.unfurls().find((c) => c.args.ts === ts)!.args.unfurls);
+    };
+    assert.match(await previewIn('C0CLI'), /frontend: GET \/checkout/);
+
+    const set = await cli(['channels', 'set', 'C0CLI', '--team', TEAM, '--detail', 'summary'], env);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /Channel C0CLI \(team T0SIM\): summary while internal/);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const summary = await previewIn('C0CLI');
+    assert.doesNotMatch(summary, /frontend|checkout-service|GET \/checkout/);
+
+    // Options not given keep their value: narrowing grants leaves the detail alone.
+    assert.equal((await cli(['channels', 'set', 'C0CLI', '--team', TEAM, '--allow', 'lightstep/payments'], env)).code, 0);
+    assert.equal((await cli(['channels', 'set', '*', '--team', TEAM, '--external-detail', 'none'], env)).code, 0);
+    const list = await cli(['channels', 'list', '--json'], env);
+    assert.equal(list.code, 0, list.stderr);
+    const listed = JSON.parse(list.stdout) as { defaults: { internal: string; external: string }; policies: Array<{ channel: string; detail?: string; externalDetail?: string; grants?: string[] }> };
+    assert.deepEqual(listed.defaults, { internal: 'full', external: 'summary' });
+    assert.deepEqual(listed.policies.map((p) => [p.channel, p.detail, p.externalDetail, p.grants]), [['*', undefined, 'none', undefined], ['C0CLI', 'summary', undefined, ['lightstep/payments']]]);
+    const table = await cli(['channels', 'list'], env);
+    assert.match(table.stdout, /Defaults: full in internal channels, summary in channels shared outside/);
+    assert.match(table.stdout, /C0CLI +summary +- +lightstep\/payments/);
+
+    const unset = await cli(['channels', 'unset', 'C0CLI', '--team', TEAM], env);
+    assert.equal(unset.code, 0, unset.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.match(await previewIn('C0CLI'), /frontend: GET \/checkout/);
+    const again = await cli(['channels', 'unset', 'C0CLI', '--team', TEAM], env);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /No policy for C0CLI/);
+  });
+
+  it('refuses bad arguments with exit 2 and says what is expected', async () => {
+    const env = { HOME: os.tmpdir(), LSSLACK_DATA_DIR: stack.dataDir };
+    const cases: Array<[string[], RegExp]> = [
+      [['channels', 'set', 'C0X', '--detail', 'full'], /--team <team-id> is required/],
+      [['channels', 'set', 'general', '--team', TEAM, '--detail', 'full'], /not a channel id .*Channel ID/],
+      [['channels', 'set', 'C0X', '--team', TEAM, '--detail', 'everything'], /--detail must be full, summary or none/],
+      [['channels', 'set', 'C0X', '--team', TEAM], /Give at least one of --detail/],
+      [['channels', 'set', '*', '--team', TEAM, '--allow', 'jaeger'], /--allow is per channel/],
+      [['channels', 'set', 'C0X', '--team', TEAM, '--allow', 'Not A Grant'], /Not a grant/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args, env);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+    }
+  });
+});
+
 describe('lsslack demo', () => {
   it('runs against the simulators, shows a preview and exits 0', async () => {
     const child = spawn(process.execPath, [...CLI, 'demo'], { env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'] });

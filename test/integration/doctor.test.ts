@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { startSlackSimulator } from '../../src/simulators/slack/index.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const run = promisify(execFile);
@@ -15,11 +16,13 @@ const CHECKS = {
   config: 'configuration',
   dataDir: 'data directory',
   bot: 'bot token (auth.test)',
+  audience: 'conversation audiences (conversations.info scopes)',
   app: 'app token (apps.connections.open)',
   signing: 'signing secret',
   lightstep: 'trace backend lightstep (Lightstep)',
   publicUrl: 'LSSLACK_PUBLIC_URL reaches this listener',
   clock: "clock skew (Slack's Date header)",
+  workObjects: 'Work Object previews',
 } as const;
 
 interface DoctorRun {
@@ -105,7 +108,7 @@ describe('lsslack doctor against the simulators and a running daemon', { concurr
   };
 
   /** Exactly `failing` fail (each with a hint), everything else passes or is not applicable; exit 1. */
-  const assertOnlyFails = (r: DoctorRun, failing: string[], skipped: string[] = [CHECKS.signing]) => {
+  const assertOnlyFails = (r: DoctorRun, failing: string[], skipped: string[] = [CHECKS.signing, CHECKS.workObjects]) => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     for (const name of Object.values(CHECKS)) {
       const expected = failing.includes(name) ? '✗' : skipped.includes(name) ? '–' : '✓';
@@ -119,8 +122,8 @@ describe('lsslack doctor against the simulators and a running daemon', { concurr
   it('all ✓ and exit 0 when everything is right (Socket Mode)', async () => {
     const r = await doctor(good);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    for (const name of Object.values(CHECKS)) assert.equal(r.marks.get(name), name === CHECKS.signing ? '–' : '✓', `${name}\n${r.stdout}`);
-    assert.match(r.stdout, /All 7 checks passed/);
+    for (const name of Object.values(CHECKS)) assert.equal(r.marks.get(name), name === CHECKS.signing || name === CHECKS.workObjects ? '–' : '✓', `${name}\n${r.stdout}`);
+    assert.match(r.stdout, /All 8 checks passed/);
     assert.match(r.stdout, /workspace .*bot user/);
     assert.match(r.stdout, /2 projects visible/);
     assertNoSecrets(r);
@@ -137,9 +140,32 @@ describe('lsslack doctor against the simulators and a running daemon', { concurr
 
   it('bad bot token → ✗ bot token', async () => {
     const r = await doctor({ ...good, SLACK_BOT_TOKEN: 'xoxb-wrong-bot-token-1234' });
-    assertOnlyFails(r, [CHECKS.bot]);
+    assertOnlyFails(r, [CHECKS.bot], [CHECKS.signing, CHECKS.workObjects, CHECKS.audience]);
     assert.match(r.stdout, /invalid_auth/);
     assert.match(r.hints.get(CHECKS.bot)!, /OAuth & Permissions/);
+  });
+
+  it('a bot token without the conversations.info scopes → ✗ conversation audiences, naming them', async () => {
+    const narrow = await startSlackSimulator({ botScopes: ['links:read', 'links:write'] });
+    try {
+      const r = await doctor({ ...good, SLACK_API_URL: narrow.apiUrl, SLACK_BOT_TOKEN: narrow.botToken, SLACK_APP_TOKEN: narrow.appToken, SLACK_CLIENT_ID: narrow.clientId, SLACK_CLIENT_SECRET: narrow.clientSecret });
+      secrets.push(narrow.botToken, narrow.appToken, narrow.clientSecret);
+      assertOnlyFails(r, [CHECKS.audience]);
+      assert.match(r.stdout, /lacks channels:read, groups:read, im:read, mpim:read/);
+      assert.match(r.hints.get(CHECKS.audience)!, /reinstall/);
+    } finally {
+      await narrow.stop();
+    }
+  });
+
+  it('LSSLACK_PREVIEW=work-object: says what the app settings need, and ✗ when the running daemon posts blocks', async () => {
+    const idle = await doctor({ ...good, LSSLACK_PREVIEW: 'work-object', LSSLACK_PORT: String(await closedPort()) });
+    assert.equal(idle.marks.get(CHECKS.workObjects), '✓', idle.stdout);
+    assert.match(idle.stdout, /Work Object Previews: turn the toggle on/);
+    const port = new URL(stack.httpUrl).port;
+    const r = await doctor({ ...good, LSSLACK_PREVIEW: 'work-object', LSSLACK_PORT: port });
+    assertOnlyFails(r, [CHECKS.workObjects], [CHECKS.signing]);
+    assert.match(r.stdout, /posts classic blocks/);
   });
 
   it('bad app token → ✗ app token', async () => {
@@ -150,7 +176,7 @@ describe('lsslack doctor against the simulators and a running daemon', { concurr
 
   it('HTTP mode without a signing secret → ✗ signing secret (and ✗ configuration, which lists it)', async () => {
     const r = await doctor({ ...good, LSSLACK_MODE: 'http' });
-    assertOnlyFails(r, [CHECKS.config, CHECKS.signing], [CHECKS.app]);
+    assertOnlyFails(r, [CHECKS.config, CHECKS.signing], [CHECKS.app, CHECKS.workObjects]);
     assert.match(r.stdout, /SLACK_SIGNING_SECRET is not set/);
     assert.match(r.hints.get(CHECKS.signing)!, /Signing Secret/);
   });

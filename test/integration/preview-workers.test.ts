@@ -27,7 +27,11 @@ describe('preview workers: no trace can take the daemon down', () => {
     return call === undefined ? undefined : JSON.stringify((call.args.unfurls as Unfurls)[url]);
   };
 
+  // Built before the daemon connects: generating 200k spans blocks this process (the simulators
+  // included) long enough for the Socket Mode client's 400 ms pong timeout to drop the connection.
+  let huge: ReturnType<typeof generateTrace>;
   before(async () => {
+    huge = generateTrace({ spans: 200_000, seed: 7 });
     // The smallest heap lsslack allows, so a 200k-span trace (about 55 MB of JSON, under the 64 MiB cap) cannot fit.
     stack = await startStack({ env: { LSSLACK_PREVIEW_HEAP_MB: '64', LSSLACK_TRACE_MAX_BYTES: String(64 * 1024 * 1024) } });
   });
@@ -36,7 +40,6 @@ describe('preview workers: no trace can take the daemon down', () => {
   });
 
   it('a trace too big for the worker heap gets a "too large" preview; the daemon stays up and the next link unfurls', { timeout: 120_000 }, async () => {
-    const huge = generateTrace({ spans: 200_000, seed: 7 });
     stack.lightstep.addTrace('checkout', huge);
     const url = traceUrl({ span: huge.spans[0]!.spanId });
     const [pid] = stack.daemon.workerPids();

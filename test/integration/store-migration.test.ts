@@ -79,7 +79,7 @@ describe('existing stores move to grants, seeing exactly what they saw before', 
       for (const m of LEGACY) {
         await pool.query('INSERT INTO mappings (team_id, slack_user_id, lightstep_user, projects, mapped_at) VALUES ($1,$2,$3,$4,$5)', [m.teamId, m.slackUserId, m.lightstepUser, JSON.stringify(m.projects), m.mappedAt]);
       }
-      assert.deepEqual(await migrate(pool, schema), [3]);
+      assert.deepEqual(await migrate(pool, schema), [3, 4], 'grants, then channel policies');
       assert.deepEqual(await createPgStore(pool).listMappings(), MIGRATED);
       assert.deepEqual(await migrate(pool, schema), [], 'applied once');
     } finally {

@@ -108,6 +108,30 @@ describe('unfurl queue', () => {
     assert.equal(await queue.stop(1000), true);
   });
 
+  it('a job not due yet (a scheduled refresh) waits without a worker, runs once due, and a second copy of it is not taken', async () => {
+    const started: string[] = [];
+    const queue = createUnfurlQueue({
+      concurrency: 1,
+      work: async (j) => {
+        started.push(j.id);
+        return { kind: 'skipped', reason: 'unchanged' };
+      },
+      onDone: () => undefined,
+    });
+    const later: UnfurlJob = { ...job(1), id: 'Ev1:0:r1', kind: 'refresh', refresh: { n: 1, digest: 'd' }, notBefore: Date.now() + 150 };
+    assert.deepEqual(queue.enqueue([later, job(2)]), []);
+    assert.deepEqual(queue.enqueue([later]), [], 'already held: not held twice');
+    for (let i = 0; i < 100 && started.length === 0; i++) await sleep(5);
+    assert.deepEqual(started, ['Ev2:0'], 'the job that is due runs first');
+    for (let i = 0; i < 100 && queue.stats().running > 0; i++) await sleep(5);
+    assert.equal(queue.stats().deferred, 1);
+    assert.equal(queue.stats().running, 0);
+    for (let i = 0; i < 200 && started.length < 2; i++) await sleep(5);
+    await sleep(50);
+    assert.deepEqual(started, ['Ev2:0', 'Ev1:0:r1']);
+    assert.equal(await queue.stop(1000), true);
+  });
+
   it('expedites deferred jobs whose failure matches, and leaves the others to their back-off', async () => {
     const calls = new Map<string, number>();
     const outcomes: string[] = [];

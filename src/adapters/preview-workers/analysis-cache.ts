@@ -27,7 +27,10 @@ export function createAnalysisCache(options: AnalysisCacheOptions = {}): Analysi
       if (hit !== undefined) entries.delete(key);
       const value = compute();
       entries.set(key, { at: now(), value });
-      value.catch(() => entries.delete(key));
+      // A failed read is not kept (unless a newer one already took its place).
+      value.catch(() => {
+        if (entries.get(key)?.value === value) entries.delete(key);
+      });
       while (entries.size > max) entries.delete(entries.keys().next().value!);
       return value;
     },

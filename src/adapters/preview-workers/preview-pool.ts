@@ -51,7 +51,14 @@ interface Pending {
   readonly resolve: (value: Answer) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
+  /** The worker said it has the call (a worker that dies before never ran it). */
+  accepted?: boolean;
+  /** How many workers died before taking this call. */
+  readonly handoffs?: number;
 }
+
+/** Workers a call may see die before taking it; then it is charged like any (a message that kills them). */
+const MAX_HANDOFFS = 3;
 
 interface Slot {
   readonly name: string;
@@ -171,6 +178,11 @@ export function createPreviewPool(options: PreviewPoolOptions): PreviewPool {
         if (slot === quarantine) pumpQuarantine();
         return;
       }
+      case 'accepted': {
+        const pending = slot.pending.get(message.id);
+        if (pending !== undefined) pending.accepted = true;
+        return;
+      }
       case 'log': {
         const target = Object.keys(message.bindings).length === 0 ? options.log : options.log.child(message.bindings);
         target[message.level](message.obj, message.msg);
@@ -193,8 +205,15 @@ export function createPreviewPool(options: PreviewPoolOptions): PreviewPool {
     const why = outOfMemory ? `ran out of heap (${options.heapMb} MiB, LSSLACK_PREVIEW_HEAP_MB)` : signal !== null ? `was killed (${signal})` : `exited (code ${code})`;
     for (const p of lost) {
       clearTimeout(p.timer);
+      // Sent to a worker that died before it read the call (killed for another job, say): this
+      // call did not kill it, so it goes to the next worker, uncharged.
+      const handoffs = (p.handoffs ?? 0) + 1;
+      if (p.accepted !== true && !stopping && handoffs <= MAX_HANDOFFS) {
+        void dispatch(p.call, handoffs).then(p.resolve, p.reject);
+        continue;
+      }
       // Alone in its worker, the job is what killed it: a trace too big to analyse ends here.
-      if (outOfMemory && lost.length === 1 && p.call.type === 'preview') {
+      if (outOfMemory && lost.filter((l) => l.accepted === true).length === 1 && p.call.type === 'preview') {
         const request = p.call.request;
         suspects.delete(request.jobId);
         void call({ type: 'notice', request, trace: { kind: 'too_large', message: `analysing it needs more than the preview worker's ${options.heapMb} MiB heap` } }).then(p.resolve, p.reject);
@@ -289,20 +308,21 @@ export function createPreviewPool(options: PreviewPoolOptions): PreviewPool {
     }
   };
 
-  const call = async (c: Call): Promise<Answer> => {
+  const dispatch = async (c: Call, handoffs = 0): Promise<Answer> => {
     if (stopping) throw new LsslackError('internal', 'The preview workers are stopped.');
     const id = nextId++;
     if (c.type === 'preview' && suspects.has(c.request.jobId)) {
       return new Promise((resolve, reject) => {
-        quarantined.push({ id, pending: { call: c, resolve, reject } });
+        quarantined.push({ id, pending: { call: c, resolve, reject, handoffs } });
         pumpQuarantine();
       });
     }
     const slot = await readySlot(c.type === 'details' && c.request.answer.kind === 'details' ? keyOf(c.request.answer.ref) : undefined);
     // Every worker is being restarted: the job is run again shortly, as after a death.
     if (slot === undefined) throw new LsslackError('internal', 'No preview worker is running (they are restarting).', { workerLost: true });
-    return new Promise((resolve, reject) => send(slot, { call: c, resolve, reject }, id));
+    return new Promise((resolve, reject) => send(slot, { call: c, resolve, reject, handoffs }, id));
   };
+  const call = (c: Call) => dispatch(c);
 
   const stopSlot = async (slot: Slot, graceMs: number) => {
     const child = slot.child;

@@ -26,6 +26,7 @@ let stopping = false;
 const cache = createAnalysisCache();
 
 const settle = (id: number, work: Promise<PreviewResult | DetailsResult | null>) => {
+  send({ type: 'accepted', id });
   work.then(
     (value) => send({ type: 'result', id, ok: true, value }),
     (error: unknown) => send({ type: 'result', id, ok: false, error: toWireError(error) }),

@@ -36,6 +36,8 @@ export interface WireError extends ErrorFacts {
 
 export type FromWorker =
   | { readonly type: 'ready' }
+  /** The worker has the call: if it dies from now on, the call may be what killed it. */
+  | { readonly type: 'accepted'; readonly id: number }
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: PreviewResult | DetailsResult | null }
   | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: WireError }
   | { readonly type: 'log'; readonly level: LogLevel; readonly bindings: Record<string, unknown>; readonly obj: object; readonly msg?: string }

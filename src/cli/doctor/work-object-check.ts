@@ -19,6 +19,9 @@ export async function checkWorkObjects(config: Config): Promise<CheckResult> {
   const result = await fetchStatus({ url: listenerUrl(config.http.host, config.http.port), ...(config.adminToken === undefined ? {} : { token: config.adminToken }) });
   if (result.kind !== 'ok') return pass(NAME, `on (LSSLACK_PREVIEW=work-object); the daemon is not running, so whether Slack takes the cards shows once it posts one. Needed: ${WORK_OBJECT_SETUP}`);
   const previews = (result.snapshot as { previews?: string }).previews;
+  if (previews === 'blocks') {
+    return fail(NAME, `LSSLACK_PREVIEW=work-object here, but the daemon running at ${config.http.host}:${config.http.port} posts classic blocks`, 'restart lsslack with this configuration (`systemctl restart lsslack`, or stop and `lsslack start` again).');
+  }
   if (previews === 'refused') {
     return fail(NAME, 'Slack refused the Work Object card (feature_not_enabled or invalid_metadata): the daemon posts classic blocks instead', `${WORK_OBJECT_SETUP} Then restart lsslack.`);
   }
