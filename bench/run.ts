@@ -6,6 +6,7 @@
  *   analysis      --sizes 1000,10000,100000,1000000 --decoder-sizes 10000,100000 --reps N (default: by size)
  *   pool          --jobs N --latency MS --concurrency N --stalled-jobs N
  *   e2e           --events N --warmup N
+ *   flexpane      --requests N --latency MS --spans N
  *
  *   --out FILE    where the JSON goes (default bench/results/latest.json for the suite, bench/results/NAME.json alone)
  *   --readme      also write the table and the machine into README.md (## Benchmarks)
@@ -22,6 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runAnalysis, ANALYSIS_DEFAULTS } from './analysis.js';
 import { runE2e, E2E_DEFAULTS } from './e2e.js';
+import { runFlexpane, FLEXPANE_DEFAULTS } from './flexpane.js';
 import { runHttpIngress, HTTP_DEFAULTS } from './http-ingress.js';
 import { machineInfo, type MachineInfo } from './lib/machine.js';
 import { BENCH_DIR, ROOT_DIR } from './lib/proc.js';
@@ -31,10 +33,10 @@ import { runSocket, SOCKET_DEFAULTS } from './socket.js';
 import { runSoak, SOAK_DEFAULTS } from './soak.js';
 import { PREVIEW_SEMI_SPACE_MB } from '../src/adapters/preview-workers/preview-pool.js';
 
-const NAMES = ['http-ingress', 'socket', 'analysis', 'pool', 'e2e', 'soak'] as const;
+const NAMES = ['http-ingress', 'socket', 'analysis', 'pool', 'e2e', 'flexpane', 'soak'] as const;
 type Name = (typeof NAMES)[number];
 /** What `npm run bench` (or `all`) runs: the soak takes 20 minutes, so it runs only when named (`npm run soak`). */
-const DEFAULT_NAMES: readonly Name[] = ['http-ingress', 'socket', 'analysis', 'pool', 'e2e'];
+const DEFAULT_NAMES: readonly Name[] = ['http-ingress', 'socket', 'analysis', 'pool', 'e2e', 'flexpane'];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -56,6 +58,8 @@ const { values, positionals } = parseArgs({
     concurrency: { type: 'string' },
     'stalled-jobs': { type: 'string' },
     events: { type: 'string' },
+    requests: { type: 'string' },
+    spans: { type: 'string' },
     burst: { type: 'string' },
     'burst-every': { type: 'string' },
     kills: { type: 'string' },
@@ -133,6 +137,8 @@ async function runOne(name: Name): Promise<BenchResult> {
       );
     case 'e2e':
       return runE2e({ events: num('events', E2E_DEFAULTS.events), warmup: num('warmup', E2E_DEFAULTS.warmup) }, log);
+    case 'flexpane':
+      return runFlexpane({ requests: num('requests', FLEXPANE_DEFAULTS.requests), latencyMs: num('latency', FLEXPANE_DEFAULTS.latencyMs), spans: num('spans', FLEXPANE_DEFAULTS.spans) }, log);
     case 'soak':
       return runSoak(
         {

@@ -45,3 +45,16 @@ export function renderBlocksAsText(blocks: readonly Block[]): string {
   }
   return lines.join('\n');
 }
+
+/** A Work Object entity (a card, or a flexpane's details) the way Slack lays it out, for the demo. */
+export function renderCardAsText(card: unknown): string {
+  const c = card as { entity_payload?: { attributes?: { title?: { text?: string }; product_name?: string }; custom_fields?: Array<{ label?: string; value?: unknown }> } } | undefined;
+  const title = c?.entity_payload?.attributes?.title?.text ?? '(untitled)';
+  const lines = [`┌ ${title}${c?.entity_payload?.attributes?.product_name === undefined ? '' : `  · ${c.entity_payload.attributes.product_name}`}`];
+  for (const field of c?.entity_payload?.custom_fields ?? []) {
+    const [first = '', ...rest] = String(field.value ?? '').split('\n');
+    lines.push(`│ ${field.label ?? '?'}: ${first}`);
+    for (const more of rest) lines.push(`│   ${more}`);
+  }
+  return `${lines.join('\n')}\n└`;
+}

@@ -53,7 +53,7 @@ export function renderFlexpane(summary: TraceSummary, ref: TraceRef, url: string
   }
   if (summary.services.length > 0) {
     const rows = summary.services.map((s) => `${s.service}: ${s.spanCount} span${s.spanCount === 1 ? '' : 's'}${s.errorCount > 0 ? `, ${s.errorCount} error${s.errorCount === 1 ? '' : 's'}` : ''}, ${formatDuration(s.criticalUs)} on the critical path`);
-    fields.push({ key: 'services', label: 'Services', type: 'string', long: true, value: clip(rows.join('\n')) });
+    fields.push({ key: 'services', label: 'By service', type: 'string', long: true, value: clip(rows.join('\n')) });
   }
   if (ref.display.where !== undefined) fields.push({ key: 'where', label: 'Where', type: 'string', value: clip(ref.display.where) });
   const base = card(ref, url, label(summary.root.service, summary.root.name), fields, undefined);

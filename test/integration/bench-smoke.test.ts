@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runAnalysis } from '../../bench/analysis.js';
 import { runE2e } from '../../bench/e2e.js';
+import { runFlexpane } from '../../bench/flexpane.js';
 import { runHttpIngress } from '../../bench/http-ingress.js';
 import { renderTable, type BenchResult } from '../../bench/lib/report.js';
 import { runPool } from '../../bench/pool.js';
@@ -91,5 +92,13 @@ describe('bench/ smoke runs (tiny sizes, no performance asserts)', { timeout: 18
     figure(r, 'envelopeToUnfurlMs.p50');
     figure(r, 'envelopeToUnfurlMs.p99');
     figure(r, 'envelopeToAckMs.p50');
+  });
+
+  it('flexpane: entity_details_requested → entity.presentDetails, cold and warm', async () => {
+    const r = await runFlexpane({ requests: 3, latencyMs: 5, spans: 20 });
+    wellFormed(r);
+    figure(r, 'coldMs.p50');
+    figure(r, 'warmMs.p99');
+    figure(r, 'previewMs.p50');
   });
 });

@@ -200,5 +200,12 @@ describe('lsslack demo', () => {
     assert.match(out, /Critical path/);
     assert.match(out, /You are connected/);
     assert.match(out, /user's own token/);
+    // Who sees what: the externally shared channel's card and blocks name nothing of the trace.
+    const outside = out.slice(out.indexOf('externally shared'), out.indexOf('12. '));
+    assert.match(outside, /Jaeger trace · 412\.6ms/);
+    assert.doesNotMatch(outside, /frontend|payment-service|GET \/checkout/);
+    const flexpanes = out.slice(out.indexOf('12. '));
+    assert.match(flexpanes, /U0SIMUSER \(linked, granted jaeger\) opens it:\n\s+┌ frontend: GET \/checkout[\s\S]*Critical path/);
+    assert.match(flexpanes, /U0SIMGUEST \(not linked yet\) opens it:\n\s+Slack's sign-in prompt/);
   });
 });

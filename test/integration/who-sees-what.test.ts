@@ -155,7 +155,7 @@ describe('who sees what: audience-aware previews, Work Object cards and per-view
       const answer = await openCard(USER, card);
       assert.equal(answer.kind, 'details');
       const fields = JSON.stringify((answer.metadata as Card).entity_payload.custom_fields);
-      for (const want of ['Critical path', 'Error starts in', 'Services', 'frontend']) assert.ok(fields.includes(want), `flexpane lacks ${want}: ${fields}`);
+      for (const want of ['Critical path', 'Error starts in', 'By service', 'frontend']) assert.ok(fields.includes(want), `flexpane lacks ${want}: ${fields}`);
       assert.equal(answer.externalRef.id, card.external_ref.id);
     });
 

@@ -148,7 +148,7 @@ describe('presentDetails: the flexpane, per viewer', () => {
     const card = (w.answers[0] as { metadata: EntityCard }).metadata;
     assert.equal(card.external_ref.id, 'card-1', 'the answer names the card the viewer opened');
     const fields = JSON.stringify(card.entity_payload.custom_fields);
-    for (const want of ['Critical path', 'Error starts in', 'ledger-writer: INSERT ledger', 'Services', 'fraud-scorer']) assert.ok(fields.includes(want), `flexpane lacks ${want}`);
+    for (const want of ['Critical path', 'Error starts in', 'ledger-writer: INSERT ledger', 'By service', 'fraud-scorer']) assert.ok(fields.includes(want), `flexpane lacks ${want}`);
   });
 
   it('a refusal or a prompt fetches nothing', async () => {

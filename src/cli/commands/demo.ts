@@ -17,7 +17,7 @@ import { startTempoSimulator } from '../../simulators/tempo/index.js';
 import { startZipkinSimulator } from '../../simulators/zipkin/index.js';
 import { CookieBrowser } from '../cookie-browser.js';
 import { packageInfo } from '../package-info.js';
-import { renderBlocksAsText } from '../render-blocks-as-text.js';
+import { renderBlocksAsText, renderCardAsText } from '../render-blocks-as-text.js';
 import { grafanaLink, jaegerLink, simulatorEnv, zipkinLink } from '../simulator-env.js';
 import { REDACTED_PATHS } from '../create-logger.js';
 
@@ -77,7 +77,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   out(`  trace backends:     Lightstep ${lightstep.url} · Jaeger ${jaeger.queryUrl} · Zipkin ${zipkin.apiUrl} · Tempo ${tempo.apiUrl}`);
   out(`  data dir:           ${dataDir} (daemon log lsslack.log; ${options.keepData ? 'kept afterwards' : 'removed when the demo ends, unless --keep-data'})`);
 
-  const config = loadConfig({ env: simulatorEnv({ slack, lightstep, jaeger, zipkin, tempo }, dataDir), require: 'start' });
+  // Work Object cards on: the simulated Slack has Work Object Previews switched on.
+  const config = loadConfig({ env: { ...simulatorEnv({ slack, lightstep, jaeger, zipkin, tempo }, dataDir), LSSLACK_PREVIEW: 'work-object' }, require: 'start' });
   const store = await openLowdbStore({ dataDir });
   for (const user of [DEMO_USER, DEMO_GUEST]) {
     await store.putMapping({ teamId: DEMO_TEAM, slackUserId: user, traceUser: user === DEMO_USER ? 'ada@example.com' : 'guest@example.com', grants: DEMO_GRANTS, mappedAt: new Date().toISOString() });
@@ -134,6 +135,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       out(renderBlocksAsText(blocks).split('\n').slice(0, 3).map((l) => `    ${l}`).join('\n'));
       out('');
     }
+    await showWhoSeesWhat(slack, out);
     out('Demo finished: those previews were posted by lsslack to the SIMULATED Slack. See the README to run it for real.');
     if (options.keep) await explore(daemon, slack, httpUrl, options, (trace) => [jaeger, zipkin, tempo].forEach((sim) => sim.addTrace(trace)));
   } finally {
@@ -141,15 +143,56 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   }
 }
 
-/** Shares a link as the demo user and waits for its preview. */
-async function shareAndWait(slack: SlackSimulator, url: string, ts: string): Promise<Block[]> {
-  const before = slack.unfurls().length;
-  await slack.sendEvent(linkSharedEvent({ teamId: DEMO_TEAM, userId: DEMO_USER, channel: 'C0DEMO', messageTs: ts, urls: [url] }));
-  const calls = await slack.waitForCalls('chat.unfurl', before + 1, 60_000);
-  const call = calls.slice(before).find((c) => c.args.ts === ts);
-  const unfurl = (call?.args.unfurls as Record<string, { blocks: Block[] }> | undefined)?.[url];
-  return unfurl?.blocks ?? [];
+/** Shares a link as the demo user and waits for its preview (blocks and Work Object card). */
+async function shareAndWait(slack: SlackSimulator, url: string, ts: string, channel = 'C0DEMO'): Promise<Block[]> {
+  return (await shareAndWaitFor(slack, url, ts, channel)).blocks;
 }
+
+async function shareAndWaitFor(slack: SlackSimulator, url: string, ts: string, channel: string): Promise<{ blocks: Block[]; card?: Card }> {
+  await slack.sendEvent(linkSharedEvent({ teamId: DEMO_TEAM, userId: DEMO_USER, channel, messageTs: ts, urls: [url] }));
+  await waitUntil(() => slack.unfurls().some((c) => c.args.ts === ts), 60_000);
+  const call = slack.unfurls().find((c) => c.args.ts === ts);
+  const unfurl = (call?.args.unfurls as Record<string, { blocks: Block[] }> | undefined)?.[url];
+  const card = (call?.args.metadata as { entities?: Card[] } | undefined)?.entities?.[0];
+  return { blocks: unfurl?.blocks ?? [], ...(card === undefined ? {} : { card }) };
+}
+
+interface Card {
+  readonly app_unfurl_url: string;
+  readonly external_ref: { id: string; type?: string };
+}
+
+/**
+ * Steps 11–12: one link in an internal channel and in one shared with another company (Slack
+ * Connect), and the card's flexpane opened by an entitled and by an unlinked viewer.
+ */
+async function showWhoSeesWhat(slack: SlackSimulator, out: (line: string) => void): Promise<void> {
+  slack.setConversation('C0PARTNER', { name: 'ext-acme-partner', isExtShared: true });
+  const link = jaegerLink(SAMPLE_TRACE_ID);
+  out('11. who sees what: the same link in #checkout-team (internal) and in #ext-acme-partner (shared with another company):');
+  const inside = await shareAndWaitFor(slack, link, '1749992900.000400', 'C0DEMO');
+  const outside = await shareAndWaitFor(slack, link, '1749992900.000401', 'C0PARTNER');
+  out('    internal — the Work Object card everyone in the channel sees:');
+  out(indent(renderCardAsText(inside.card)));
+  out('    externally shared — summary only: no service, operation or project names, in the card or the blocks:');
+  out(indent(renderCardAsText(outside.card)));
+  out(indent(renderBlocksAsText(outside.blocks)));
+  if (inside.card === undefined) throw new Error('the daemon posted no Work Object card');
+  out('12. the card\'s flexpane is answered per viewer (entity_details_requested → entity.presentDetails):');
+  for (const [who, user] of [[`${DEMO_USER} (linked, granted jaeger)`, DEMO_USER], [`${DEMO_GUEST} (not linked yet)`, DEMO_GUEST]] as const) {
+    const request = slack.detailsRequest({ teamId: DEMO_TEAM, user, url: inside.card.app_unfurl_url, externalRef: inside.card.external_ref, channel: 'C0PARTNER' });
+    await slack.sendEvent(request.body);
+    await waitUntil(() => slack.flexpaneAnswers().some((a) => a.triggerId === request.triggerId), 60_000);
+    const answer = slack.flexpaneAnswers().find((a) => a.triggerId === request.triggerId)!;
+    out(`    ${who} opens it:`);
+    if (answer.kind === 'details') out(indent(renderCardAsText(answer.metadata)));
+    else if (answer.kind === 'auth_required') out(`      Slack's sign-in prompt, to ${String(answer.userAuthUrl).replace(/t=[^&]+/, 't=…')} (after linking, opening the card again shows the details)`);
+    else out(`      error: ${answer.errorStatus ?? '?'}`);
+  }
+  out('');
+}
+
+const indent = (text: string) => text.split('\n').map((l) => `      ${l}`).join('\n');
 
 /** Steps 5–8: the person opens the prompt link, clicks "Add to Slack", allows, and comes back. */
 async function walkLinkingFlow(authUrl: string, slack: SlackSimulator, out: (line: string) => void): Promise<void> {
