@@ -1,6 +1,6 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LsslackError } from '../domain/errors.js';
 
 /** Where the service keeps its state: systemd creates it from `StateDirectory=lsslack`. */
@@ -14,6 +14,8 @@ export const STOP_MARGIN_SECONDS = 20;
 
 /** `ProtectHome=yes` makes these invisible to the service. */
 const HIDDEN_BY_PROTECT_HOME = ['/home', '/root', '/run/user'];
+/** `PrivateTmp=yes` gives the service its own, empty, /tmp and /var/tmp. */
+const HIDDEN_BY_PRIVATE_TMP = ['/tmp', '/var/tmp'];
 
 export interface UnitOptions {
   /** Absolute path of the node binary (process.execPath). */
@@ -25,6 +27,8 @@ export interface UnitOptions {
   /** LSSLACK_SHUTDOWN_TIMEOUT in ms (config.shutdownTimeoutMs). */
   readonly shutdownTimeoutMs: number;
   readonly version?: string;
+  /** How to look at the filesystem for the permission checks (left out: path checks only). */
+  readonly inspect?: Inspect;
 }
 
 export interface BuiltUnit {
@@ -40,6 +44,16 @@ export function installedPaths(): { nodePath: string; binPath: string } {
   const bin = fileURLToPath(new URL('../../bin/lsslack.js', import.meta.url));
   return { nodePath: realOrSame(process.execPath), binPath: realOrSame(bin) };
 }
+
+/** The real filesystem, for permissionWarnings. */
+export const inspectFile: Inspect = (file) => {
+  try {
+    const st = statSync(file);
+    return { mode: st.mode, isDirectory: st.isDirectory() };
+  } catch {
+    return undefined;
+  }
+};
 
 function realOrSame(file: string): string {
   try {
@@ -61,9 +75,82 @@ export function checkUnitPath(what: string, file: string): string | undefined {
   return undefined;
 }
 
+const under = (dirs: readonly string[], file: string) => dirs.some((dir) => file === dir || file.startsWith(`${dir}/`));
+
 /** Paths that `ProtectHome=yes` would hide from the service. */
 export function hiddenByProtectHome(file: string): boolean {
-  return HIDDEN_BY_PROTECT_HOME.some((dir) => file === dir || file.startsWith(`${dir}/`));
+  return under(HIDDEN_BY_PROTECT_HOME, file);
+}
+
+/** Paths that `PrivateTmp=yes` would hide from the service (its /tmp and /var/tmp are its own). */
+export function hiddenByPrivateTmp(file: string): boolean {
+  return under(HIDDEN_BY_PRIVATE_TMP, file);
+}
+
+const SYSTEM_WIDE =
+  "Install node and lsslack system-wide instead (e.g. Debian's nodejs package or a NodeSource build in /usr, then `sudo npm install -g lsslack`, which lands in /usr/lib/node_modules or /usr/local/lib/node_modules; or a checkout under /opt/lsslack) and run this again.";
+
+/**
+ * Why the unit's sandbox would hide a path it depends on: ProtectHome=yes hides /home, /root and
+ * /run/user; PrivateTmp=yes replaces /tmp and /var/tmp with empty ones (systemd.exec(5)). The
+ * program and node are run inside the sandbox; the env file is a secrets file that must outlive
+ * reboots and tmp cleaners, so /tmp is no place for it either.
+ */
+export function sandboxWarnings(options: Pick<UnitOptions, 'nodePath' | 'binPath' | 'envFile' | 'user'>): string[] {
+  const warnings: string[] = [];
+  for (const [what, file] of [['the node binary', options.nodePath], ['lsslack', options.binPath]] as const) {
+    if (hiddenByProtectHome(file)) {
+      warnings.push(`${what} is at ${file}, under ${HIDDEN_BY_PROTECT_HOME.join(', ')}, which ProtectHome=yes hides from the service (and user ${options.user} usually cannot read it anyway). ${SYSTEM_WIDE}`);
+    } else if (hiddenByPrivateTmp(file)) {
+      warnings.push(`${what} is at ${file}, under ${HIDDEN_BY_PRIVATE_TMP.join(' or ')}, which PrivateTmp=yes replaces with an empty directory for the service: it would not find its own program. ${SYSTEM_WIDE}`);
+    }
+  }
+  if (hiddenByPrivateTmp(options.envFile)) {
+    warnings.push(`the env file ${options.envFile} is under ${HIDDEN_BY_PRIVATE_TMP.join(' or ')}: temporary directories are cleaned (and private to services), and it holds the secrets. Use --environment-file /etc/lsslack/lsslack.env (the default).`);
+  } else if (hiddenByProtectHome(options.envFile)) {
+    warnings.push(`the env file ${options.envFile} is under ${HIDDEN_BY_PROTECT_HOME.join(', ')}, which ProtectHome=yes hides from the service. Use --environment-file /etc/lsslack/lsslack.env (the default).`);
+  }
+  return warnings;
+}
+
+/** What `permissionWarnings` needs to know of a path: its mode bits, or undefined when it does not exist. */
+export type Inspect = (file: string) => { readonly mode: number; readonly isDirectory: boolean } | undefined;
+
+/**
+ * The service runs as its own user (not root): it must be able to reach and read node, lsslack and
+ * the package's files. Every directory on the way needs search permission for others (o+x), the
+ * package directory read permission too (o+r: Node lists and reads node_modules), and node must be
+ * executable by others. Checked on the mode bits, so it holds whoever runs the check.
+ */
+export function permissionWarnings(options: Pick<UnitOptions, 'nodePath' | 'binPath' | 'user'>, inspect: Inspect): string[] {
+  if (options.user === 'root') return [];
+  const warnings: string[] = [];
+  const packageDir = path.dirname(path.dirname(options.binPath));
+  const check = (what: string, file: string, needFile: number) => {
+    const info = inspect(file);
+    if (info === undefined) {
+      warnings.push(`${what} ${file} does not exist.`);
+      return;
+    }
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      const d = inspect(dir);
+      if (d !== undefined && (d.mode & 0o001) === 0) {
+        warnings.push(`user ${options.user} cannot reach ${what} ${file}: ${dir} is mode ${(d.mode & 0o777).toString(8).padStart(4, '0')} (others need x). Run \`chmod o+x ${dir}\`, or install lsslack where every user can read it (/usr/lib/node_modules, /opt/lsslack).`);
+        return;
+      }
+      if (dir === path.dirname(dir)) break;
+    }
+    if ((info.mode & needFile) !== needFile) {
+      warnings.push(`user ${options.user} cannot ${needFile === 0o005 ? 'run' : 'read'} ${what} ${file} (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}). Run \`chmod o+${needFile === 0o005 ? 'rx' : 'r'} ${file}\`.`);
+    }
+  };
+  check('node', options.nodePath, 0o005);
+  check('lsslack', options.binPath, 0o004);
+  const pkg = inspect(packageDir);
+  if (pkg !== undefined && warnings.length === 0 && (pkg.mode & 0o005) !== 0o005) {
+    warnings.push(`user ${options.user} cannot list lsslack's package directory ${packageDir} (mode ${(pkg.mode & 0o777).toString(8).padStart(4, '0')}). Run \`chmod -R o+rX ${packageDir}\`.`);
+  }
+  return warnings;
 }
 
 /**
@@ -106,15 +193,7 @@ export function buildSystemdUnit(options: UnitOptions): BuiltUnit {
   const userProblem = checkUserName(options.user);
   if (userProblem !== undefined) problems.push(`--user ${userProblem}`);
   if (problems.length > 0) throw new LsslackError('usage', `Cannot build the unit: ${problems.join('; ')}.`);
-  const warnings: string[] = [];
-  for (const [what, file] of [['the node binary', options.nodePath], ['lsslack', options.binPath]] as const) {
-    if (hiddenByProtectHome(file)) {
-      warnings.push(
-        `${what} is at ${file}, under ${HIDDEN_BY_PROTECT_HOME.join(', ')}, which ProtectHome=yes hides from the service (and user ${options.user} usually cannot read it anyway). ` +
-          "Install node and lsslack system-wide instead (e.g. Debian's nodejs package or a NodeSource build in /usr, then `sudo npm install -g lsslack`, which lands in /usr/lib/node_modules or /usr/local/lib/node_modules) and run this again.",
-      );
-    }
-  }
+  const warnings = [...sandboxWarnings(options), ...(options.inspect === undefined ? [] : permissionWarnings(options, options.inspect))];
   const timeoutStopSec = timeoutStopSecFor(options.shutdownTimeoutMs);
   const shutdownSec = options.shutdownTimeoutMs / 1000;
   const exec = [options.nodePath, options.binPath, 'start'].map(quoteExecWord).join(' ');
@@ -125,8 +204,9 @@ export function buildSystemdUnit(options: UnitOptions): BuiltUnit {
     ...warnings.map((w) => `# WARNING: ${w}`),
     '',
     '[Unit]',
-    'Description=lsslack: unfurls Lightstep trace links in Slack',
-    'Documentation=https://www.npmjs.com/package/lsslack',
+    'Description=lsslack: unfurls trace links (Lightstep, Jaeger, Zipkin, Grafana Tempo) in Slack',
+    // The README of this installation: it is there, whatever the package registry has published.
+    `Documentation=${escapeSpecifiers(pathToFileURL(path.join(path.dirname(path.dirname(options.binPath)), 'README.md')).href)}`,
     'After=network-online.target',
     'Wants=network-online.target',
     '# At most 5 starts in 5 minutes; then systemd gives up until `systemctl reset-failed lsslack`.',

@@ -104,6 +104,8 @@ describe('lsslack service install', () => {
     binPath: '/usr/lib/node_modules/lsslack/bin/lsslack.js',
     out: (l) => lines.push(l),
     warn: (l) => warnings.push(l),
+    // The paths above, as a system-wide install has them: every directory 0755, the files readable.
+    inspect: (file) => ({ mode: file === '/usr/lib/node_modules/lsslack/bin/lsslack.js' ? 0o644 : 0o755, isDirectory: !file.endsWith('.js') && !file.endsWith('/node') }),
   });
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'lsslack-root-'));
@@ -155,6 +157,11 @@ describe('lsslack service install', () => {
     assert.equal(await readFile(envFile, 'utf8'), 'SLACK_BOT_TOKEN=xoxb-mine\n');
     assert.match(lines.join('\n'), /Kept the existing \/etc\/lsslack\/lsslack\.env/);
     assert.ok(warnings.some((w) => w.includes('chmod 600 /etc/lsslack/lsslack.env')), warnings.join('\n'));
+    await writeFile(envFile, 'SLACK_BOT_TOKEN=xoxb-mine\nLSSLACK_DATA_DIR=/srv/lsslack\n');
+    warnings.length = 0;
+    await installService(base());
+    assert.ok(warnings.some((w) => /sets LSSLACK_DATA_DIR=\/srv\/lsslack, which overrides/.test(w)), warnings.join('\n'));
+    await writeFile(envFile, 'SLACK_BOT_TOKEN=xoxb-mine\n');
     assert.equal(lines.join('\n').includes('useradd'), false);
     const updated = await installService({ ...base(), shutdownTimeoutMs: 60_000 });
     assert.equal(updated.unitState, 'updated');
@@ -168,6 +175,9 @@ describe('lsslack service install', () => {
         [{ isRoot: () => false }, /needs root: run it again with sudo/],
         [{ systemd: () => ({ running: false, systemctl: false }) }, /systemd is not present/],
         [{ nodePath: '/home/ada/.nvm/versions/node/v20.18.1/bin/node' }, /Refusing to install: .*ProtectHome=yes/],
+        [{ binPath: '/tmp/lsslack-checkout/bin/lsslack.js' }, /Refusing to install: .*PrivateTmp=yes replaces with an empty directory/],
+        [{ envFile: '/var/tmp/lsslack.env' }, /Refusing to install: the env file \/var\/tmp\/lsslack\.env is under/],
+        [{ inspect: (file) => ({ mode: file === '/usr/lib/node_modules' ? 0o700 : 0o755, isDirectory: !file.endsWith('.js') }) }, /Refusing to install: user lsslack cannot reach lsslack .*\/usr\/lib\/node_modules is mode 0700/],
       ];
       for (const [override, message] of cases) {
         await assert.rejects(installService({ ...base(), root: fresh, ...override }), (e: unknown) => e instanceof LsslackError && e.code === 'forbidden' && message.test(e.message));

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { SETTINGS } from '../../src/config/settings.js';
 import { LsslackError } from '../../src/domain/errors.js';
-import { buildEnvFileTemplate, buildSystemdUnit, ENV_TEMPLATE_NAMES, quoteExecWord, timeoutStopSecFor } from '../../src/cli/systemd-unit.js';
+import { buildEnvFileTemplate, buildSystemdUnit, ENV_TEMPLATE_NAMES, permissionWarnings, quoteExecWord, sandboxWarnings, timeoutStopSecFor, type Inspect } from '../../src/cli/systemd-unit.js';
+import { envFileOverrides } from '../../src/cli/commands/service.js';
 
 const BASE = { nodePath: '/usr/bin/node', binPath: '/usr/lib/node_modules/lsslack/bin/lsslack.js', user: 'lsslack', envFile: '/etc/lsslack/lsslack.env', shutdownTimeoutMs: 10_000 };
 
@@ -111,6 +112,62 @@ describe('buildSystemdUnit', () => {
     }
     assert.equal(buildSystemdUnit({ ...BASE, binPath: '/home/ada/lsslack/bin/lsslack.js' }).warnings.length, 1);
     assert.equal(buildSystemdUnit({ ...BASE, nodePath: '/homestead/node' }).warnings.length, 0);
+  });
+
+  it('warns when PrivateTmp=yes would hide node or lsslack, or the env file sits in a temporary directory', () => {
+    for (const [override, pattern] of [
+      [{ binPath: '/tmp/lsslack/bin/lsslack.js' }, /lsslack is at \/tmp\/lsslack\/bin\/lsslack\.js, under \/tmp or \/var\/tmp, which PrivateTmp=yes replaces/],
+      [{ nodePath: '/var/tmp/node-v20/bin/node' }, /the node binary is at \/var\/tmp\/node-v20\/bin\/node.*PrivateTmp=yes/],
+      [{ envFile: '/tmp/lsslack.env' }, /the env file \/tmp\/lsslack\.env is under \/tmp or \/var\/tmp/],
+      [{ envFile: '/home/ada/lsslack.env' }, /the env file .* ProtectHome=yes/],
+    ] as const) {
+      const unit = buildSystemdUnit({ ...BASE, ...override });
+      assert.equal(unit.warnings.length, 1, JSON.stringify(override));
+      assert.match(unit.warnings[0]!, pattern);
+      assert.match(unit.text, /^# WARNING: /m);
+    }
+    assert.deepEqual(sandboxWarnings({ ...BASE, binPath: '/tmpfs/lsslack/bin/lsslack.js' }), [], '/tmpfs is not /tmp');
+  });
+
+  it('warns when the service user cannot reach or read node or lsslack', () => {
+    const modes = new Map<string, number>([
+      ['/', 0o755],
+      ['/usr', 0o755],
+      ['/usr/bin', 0o755],
+      ['/usr/bin/node', 0o755],
+      ['/opt', 0o755],
+      ['/opt/secret', 0o700],
+      ['/opt/secret/lsslack', 0o755],
+      ['/opt/secret/lsslack/bin', 0o755],
+      ['/opt/secret/lsslack/bin/lsslack.js', 0o644],
+      ['/opt/ok', 0o755],
+      ['/opt/ok/lsslack', 0o755],
+      ['/opt/ok/lsslack/bin', 0o755],
+      ['/opt/ok/lsslack/bin/lsslack.js', 0o600],
+    ]);
+    const inspect: Inspect = (file) => (modes.has(file) ? { mode: modes.get(file)!, isDirectory: !file.endsWith('.js') && !file.endsWith('node') } : undefined);
+    const hidden = permissionWarnings({ ...BASE, binPath: '/opt/secret/lsslack/bin/lsslack.js' }, inspect);
+    assert.equal(hidden.length, 1);
+    assert.match(hidden[0]!, /user lsslack cannot reach lsslack .*: \/opt\/secret is mode 0700 .*chmod o\+x \/opt\/secret/);
+    const unreadable = permissionWarnings({ ...BASE, binPath: '/opt/ok/lsslack/bin/lsslack.js' }, inspect);
+    assert.match(unreadable.join('\n'), /cannot read lsslack \/opt\/ok\/lsslack\/bin\/lsslack\.js \(mode 0600\)/);
+    assert.deepEqual(permissionWarnings({ ...BASE, user: 'root', binPath: '/opt/secret/lsslack/bin/lsslack.js' }, inspect), [], 'root reads anything');
+    assert.match(permissionWarnings({ ...BASE, binPath: '/opt/none/bin/lsslack.js' }, inspect).join(''), /does not exist/);
+    modes.set('/opt/ok/lsslack/bin/lsslack.js', 0o644);
+    modes.set('/opt/ok/lsslack', 0o751);
+    assert.match(permissionWarnings({ ...BASE, binPath: '/opt/ok/lsslack/bin/lsslack.js' }, inspect).join(''), /cannot list lsslack's package directory \/opt\/ok\/lsslack \(mode 0751\)/);
+  });
+
+  it('an env file that moves the data or config dir away from the state directory is flagged', () => {
+    assert.deepEqual(envFileOverrides('SLACK_BOT_TOKEN=x\n#LSSLACK_DATA_DIR=/srv\nLSSLACK_DATA_DIR=/var/lib/lsslack\n', '/etc/l.env'), []);
+    const flagged = envFileOverrides('LSSLACK_DATA_DIR="/srv/lsslack"\n LSSLACK_CONFIG_DIR=/etc/lsslack\n', '/etc/l.env');
+    assert.equal(flagged.length, 2);
+    assert.match(flagged[0]!, /sets LSSLACK_DATA_DIR=\/srv\/lsslack, which overrides the unit's \/var\/lib\/lsslack/);
+  });
+
+  it('points Documentation= at the README of this installation', () => {
+    assert.match(buildSystemdUnit(BASE).text, /^Documentation=file:\/\/\/usr\/lib\/node_modules\/lsslack\/README\.md$/m);
+    assert.match(buildSystemdUnit({ ...BASE, binPath: '/opt/my apps/lsslack/bin/lsslack.js' }).text, /^Documentation=file:\/\/\/opt\/my%%20apps\/lsslack\/README\.md$/m);
   });
 
   it('quotes command words for systemd: blanks, quotes, % specifiers and $ variables', () => {

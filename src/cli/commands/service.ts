@@ -12,10 +12,12 @@ import {
   buildSystemdUnit,
   DEFAULT_ENV_FILE,
   DEFAULT_SERVICE_USER,
+  inspectFile,
   installedPaths,
   STATE_DIR,
   UNIT_PATH,
   type BuiltUnit,
+  type Inspect,
 } from '../systemd-unit.js';
 
 interface ServiceFlags {
@@ -86,6 +88,7 @@ export function registerService(program: Command): void {
 function unitFor(flags: ServiceFlags): BuiltUnit {
   const { nodePath, binPath } = installedPaths();
   return buildSystemdUnit({
+    inspect: inspectFile,
     nodePath,
     binPath,
     user: flags.user ?? DEFAULT_SERVICE_USER,
@@ -117,6 +120,8 @@ export interface InstallServiceOptions {
   readonly binPath: string;
   readonly out: (line: string) => void;
   readonly warn: (line: string) => void;
+  /** The filesystem the permission checks look at (default the real one). */
+  readonly inspect?: Inspect;
 }
 
 export interface InstallServiceResult {
@@ -143,7 +148,7 @@ export async function installService(options: InstallServiceOptions): Promise<In
     throw new LsslackError('forbidden', 'systemd is not present on this machine (no /run/systemd/system and no systemctl on PATH), so a systemd unit would never run. Run `lsslack start` under your own supervisor instead (it exits 0 on SIGTERM after a graceful shutdown, and 2 on bad configuration).');
   }
   const shutdownTimeoutMs = typeof options.shutdownTimeoutMs === 'function' ? options.shutdownTimeoutMs() : options.shutdownTimeoutMs;
-  const unit = buildSystemdUnit({ nodePath: options.nodePath, binPath: options.binPath, user: options.user, envFile: options.envFile, shutdownTimeoutMs, version: packageInfo().version });
+  const unit = buildSystemdUnit({ nodePath: options.nodePath, binPath: options.binPath, user: options.user, envFile: options.envFile, shutdownTimeoutMs, version: packageInfo().version, inspect: options.inspect ?? inspectFile });
   if (unit.warnings.length > 0) throw new LsslackError('forbidden', `Refusing to install: ${unit.warnings.join(' ')}`);
 
   const unitFile = path.join(options.root, UNIT_PATH);
@@ -173,6 +178,7 @@ export async function installService(options: InstallServiceOptions): Promise<In
     options.out(`Kept the existing ${options.envFile} (never overwritten).`);
     const mode = statSync(envFile).mode & 0o777;
     if ((mode & 0o077) !== 0) options.warn(`${options.envFile} has mode ${mode.toString(8).padStart(4, '0')} and holds secrets: run \`chmod 600 ${options.envFile}\`.`);
+    for (const warning of envFileOverrides(await readFile(envFile, 'utf8'), options.envFile)) options.warn(warning);
   }
 
   const userExists = options.user === 'root' || (await passwdHasUser(options.root, options.user));
@@ -193,6 +199,20 @@ export async function installService(options: InstallServiceOptions): Promise<In
   options.out(`The daemon keeps its data in ${STATE_DIR} (created by systemd, mode 0700). Manage users as the service user, e.g.:`);
   options.out(`  sudo -u ${options.user} LSSLACK_DATA_DIR=${STATE_DIR} LSSLACK_CONFIG_DIR=${STATE_DIR} ${options.nodePath} ${options.binPath} users list`);
   return { unitFile, unitState, envFile, envFileCreated, userExists, commands };
+}
+
+/**
+ * Settings in the EnvironmentFile override the unit's Environment= lines (systemd.exec(5)); under
+ * ProtectSystem=strict only /var/lib/lsslack is writable, so a data or config dir elsewhere breaks.
+ */
+export function envFileOverrides(text: string, envFile: string): string[] {
+  const warnings: string[] = [];
+  for (const name of ['LSSLACK_DATA_DIR', 'LSSLACK_CONFIG_DIR']) {
+    const value = new RegExp(`^\\s*${name}=(.*)$`, 'm').exec(text)?.[1]?.trim().replace(/^["']|["']$/g, '');
+    if (value === undefined || value === '' || value === STATE_DIR || value.startsWith(`${STATE_DIR}/`)) continue;
+    warnings.push(`${envFile} sets ${name}=${value}, which overrides the unit's ${STATE_DIR}; under ProtectSystem=strict only ${STATE_DIR} is writable, so lsslack could not write there. Remove that line.`);
+  }
+  return warnings;
 }
 
 async function writeAtomically(file: string, text: string, mode: number): Promise<void> {
