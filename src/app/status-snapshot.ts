@@ -55,6 +55,7 @@ export function createStatusSnapshot(sources: StatusSnapshotSources): () => Prom
       previews: !config.workObjects ? 'blocks' : sources.counters.get('work_objects_refused') > 0 ? 'refused' : 'work-object',
       failedByCode: log.failedByCode,
       latencyMs: log.latencyMs,
+      finishedPerSecond: log.finishedPerSecond,
       auth: { usersMapped: mappings.length, usersLinked: links.length, promptsPending: pending, linksDropped: sources.counters.get('links_dropped') },
       recentJobs: log.recentJobs,
       recentErrors: log.recentErrors,

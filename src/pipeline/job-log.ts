@@ -36,7 +36,12 @@ export interface JobLogSnapshot {
   readonly recentJobs: readonly JobRecord[];
   readonly recentErrors: readonly ErrorRecord[];
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number; readonly samples: number };
+  /** Jobs finished (any outcome) in each of the last 60 seconds, oldest first; the last is the current second. */
+  readonly finishedPerSecond: readonly number[];
 }
+
+/** Seconds of per-second finished counts kept (what the dashboard's throughput panel shows). */
+export const PER_SECOND_WINDOW = 60;
 
 const RECENT_JOBS = 20;
 const RECENT_ERRORS = 10;
@@ -54,6 +59,8 @@ export class JobLog extends EventEmitter {
   readonly #errors: ErrorRecord[] = [];
   readonly #latency: number[] = [];
   #latencyNext = 0;
+  /** Finished jobs per second: slot `second % PER_SECOND_WINDOW` holds [second, count]. */
+  readonly #perSecond: Array<[number, number]> = Array.from({ length: PER_SECOND_WINDOW }, () => [-1, 0]);
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -64,6 +71,10 @@ export class JobLog extends EventEmitter {
   record(job: UnfurlJob, outcome: JobOutcome, durationMs: number): JobRecord {
     const at = this.#now();
     this.#outcomes[outcome.kind] += 1;
+    const second = Math.floor(at / 1000);
+    const slot = this.#perSecond[second % PER_SECOND_WINDOW]!;
+    if (slot[0] === second) slot[1] += 1;
+    else this.#perSecond[second % PER_SECOND_WINDOW] = [second, 1];
     const backend = 'backend' in outcome ? outcome.backend : undefined;
     const scope = 'scope' in outcome ? outcome.scope : undefined;
     if (backend !== undefined) {
@@ -102,6 +113,16 @@ export class JobLog extends EventEmitter {
     return record;
   }
 
+  #finishedPerSecond(): number[] {
+    const now = Math.floor(this.#now() / 1000);
+    const out: number[] = [];
+    for (let second = now - PER_SECOND_WINDOW + 1; second <= now; second += 1) {
+      const slot = this.#perSecond[((second % PER_SECOND_WINDOW) + PER_SECOND_WINDOW) % PER_SECOND_WINDOW]!;
+      out.push(slot[0] === second ? slot[1] : 0);
+    }
+    return out;
+  }
+
   /** Errors that are not a job's outcome (a dropped envelope, a failed reconnect…). */
   error(code: string, message: string, jobId?: string): void {
     push(this.#errors, { at: this.#now(), code, message, jobId }, RECENT_ERRORS);
@@ -116,6 +137,7 @@ export class JobLog extends EventEmitter {
       recentJobs: [...this.#jobs].reverse(),
       recentErrors: [...this.#errors].reverse(),
       latencyMs: { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99), samples: sorted.length },
+      finishedPerSecond: this.#finishedPerSecond(),
     };
   }
 }

@@ -39,6 +39,8 @@ export interface StatusSnapshot {
   readonly previews: 'blocks' | 'work-object' | 'refused';
   readonly failedByCode: JobLogSnapshot['failedByCode'];
   readonly latencyMs: JobLogSnapshot['latencyMs'];
+  /** Jobs finished in each of the last 60 seconds (oldest first): a dashboard that connects now starts from them. */
+  readonly finishedPerSecond?: JobLogSnapshot['finishedPerSecond'];
   readonly auth: AuthStats;
   readonly recentJobs: JobLogSnapshot['recentJobs'];
   readonly recentErrors: JobLogSnapshot['recentErrors'];

@@ -26,12 +26,30 @@ export function addSample(history: readonly ThroughputSample[], snapshot: Status
   const sample = { at: snapshot.now, finished: finishedJobs(snapshot) };
   const last = history[history.length - 1];
   const restarted = previous !== undefined && previous.startedAt !== snapshot.startedAt;
-  if (restarted || (last !== undefined && (sample.finished < last.finished || sample.at < last.at))) return [sample];
+  if (last === undefined || restarted || sample.finished < last.finished || sample.at < last.at) return seedHistory(snapshot);
   const next = [...history, sample];
   const cutoff = sample.at - (WINDOW_SECONDS + 1) * 1000;
   let first = 0;
   while (first + 1 < next.length && (next[first + 1] as ThroughputSample).at <= cutoff) first += 1;
   return next.slice(first);
+}
+
+/**
+ * A history to start from: the daemon's own per-second counts of the last minute (older daemons
+ * send none, and the panel then fills as it watches). Sample k stands `60 − k` seconds before the
+ * snapshot, with the total the daemon had then.
+ */
+export function seedHistory(snapshot: StatusSnapshot): ThroughputSample[] {
+  const finished = finishedJobs(snapshot);
+  const counts = snapshot.finishedPerSecond;
+  if (counts === undefined || counts.length === 0) return [{ at: snapshot.now, finished }];
+  const samples: ThroughputSample[] = [];
+  let after = counts.reduce((a, b) => a + b, 0);
+  for (let k = 0; k <= counts.length; k += 1) {
+    samples.push({ at: snapshot.now - (counts.length - k) * 1000, finished: Math.max(0, finished - after) });
+    after -= counts[k] ?? 0;
+  }
+  return samples;
 }
 
 /** Finished jobs per second over the last `seconds` seconds ending at the newest sample. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +56,17 @@ describe('CLI', () => {
       assert.match(result.stderr, new RegExp(name), `${name} is named`);
     }
     assert.equal(result.stderr.includes('SECRETVALUE'), false, 'the secret is not echoed');
+    assert.equal(existsSync(path.join(home, '.config', 'lsslack')), false, 'a start that never ran leaves no config dir behind');
+  });
+
+  it('users map without arguments names the missing arguments first', async () => {
+    const none = await cli(['users', 'map'], { HOME: home });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /missing required argument 'slack-user-id'/);
+    const one = await cli(['users', 'map', 'U0ABC'], { HOME: home });
+    assert.match(one.stderr, /missing required argument 'trace-user'/);
+    const noTeam = await cli(['users', 'map', 'U0ABC', 'ada@example.com', '--allow', 'jaeger'], { HOME: home });
+    assert.match(noTeam.stderr, /--team <team-id> is required/);
   });
 
   it('refuses a usage error with exit 2', async () => {
@@ -77,6 +89,7 @@ describe('CLI', () => {
     assert.equal(fromEnv.stdout.trim(), 'from-env');
     const file = (await cli(['config', 'path'], env)).stdout.trim();
     assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.equal((await stat(path.dirname(file))).mode & 0o777, 0o700, 'and its directory');
   });
 });
 

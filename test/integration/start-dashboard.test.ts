@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -36,6 +36,9 @@ describe('lsslack start --dashboard', { skip: hasScript ? false : 'util-linux `s
     const pty = spawnInPty([process.execPath, '--import', 'tsx', ENTRY, 'start', '--dashboard'], { env, columns: 90, rows: 26 });
     const raw = () => pty.output();
     const logFile = path.join(stack.dataDir, 'lsslack.log');
+    // A log left by an older version, readable by everyone: start makes it private.
+    await writeFile(logFile, '', { mode: 0o644 });
+    await chmod(logFile, 0o644);
     try {
       await waitFor(() => plain(raw()).includes('● live') && /events \d/.test(plain(raw())), `a live frame; output so far:\n${plain(raw()).slice(-2000)}`, 20_000);
       const text = plain(raw());
@@ -54,6 +57,7 @@ describe('lsslack start --dashboard', { skip: hasScript ? false : 'util-linux `s
       assert.match(log, /"msg":"lsslack stopped"/);
       assert.match(log, /"channel":"C0SELF"/);
       assert.equal(log.includes('the-admin-token-of-this-daemon'), false);
+      assert.equal((await stat(logFile)).mode & 0o777, 0o600, 'lsslack.log is 0600 like the rest of the data dir');
     } finally {
       pty.kill();
     }

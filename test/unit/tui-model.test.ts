@@ -6,6 +6,7 @@ import { planLayout } from '../../src/tui/layout.js';
 import { parseSnapshot } from '../../src/tui/read-snapshot.js';
 import { SseParser } from '../../src/tui/sse-parser.js';
 import { fitColumns } from '../../src/tui/table-columns.js';
+import { JobLog } from '../../src/pipeline/job-log.js';
 import { addSample, perSecond, rates, sparkline, type ThroughputSample } from '../../src/tui/throughput.js';
 
 describe('SseParser', () => {
@@ -68,6 +69,26 @@ describe('throughput', () => {
     const trimmed = addSample(long, snap(200_000, 200), snap(199_000, 199));
     assert.ok(trimmed.length <= 63, `kept ${trimmed.length}`);
     assert.equal(perSecond(trimmed).every((v) => v === 1), true);
+  });
+
+  it('a dashboard that connects to a busy daemon starts from its last minute, not from zero', () => {
+    const log = new JobLog(() => clock);
+    let clock = 100_000;
+    const job = { id: 'j', eventId: 'e', teamId: 'T', userId: 'U', channel: 'C', messageTs: '1', target: { kind: 'message', channel: 'C', ts: '1' }, url: 'u', receivedAt: 0 } as const;
+    // 3 jobs 20 s ago, 5 jobs 2 s ago, 1 job now.
+    for (const [at, n] of [[80_500, 3], [98_200, 5], [100_000, 1]] as const) {
+      clock = at;
+      for (let i = 0; i < n; i++) log.record(job, { kind: 'skipped', reason: 'duplicate' }, 1);
+    }
+    clock = 100_400;
+    const { finishedPerSecond, outcomes } = log.snapshot();
+    assert.equal(finishedPerSecond.length, 60);
+    assert.deepEqual([finishedPerSecond[39], finishedPerSecond[57], finishedPerSecond[59]], [3, 5, 1]);
+    const snapshot = { now: clock, startedAt: 0, outcomes, finishedPerSecond } as unknown as StatusSnapshot;
+    const series = perSecond(addSample([], snapshot, undefined));
+    assert.equal(series.every((v) => v !== null), true, 'every second of the window is known at once');
+    assert.deepEqual(rates(series), { total: 9, now: 1, peak: 5 });
+    assert.deepEqual([series[39], series[57], series[59]], [3, 5, 1]);
   });
 
   it('draws ▁▂▃▄▅▆▇█, blank before the first sample, bucketed when narrow', () => {

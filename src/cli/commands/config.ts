@@ -6,7 +6,7 @@ import { LsslackError } from '../../domain/errors.js';
 import type { BackendAuth } from '../../adapters/backends/backend-config.js';
 import type { Config } from '../../config/config.js';
 import { configFor } from '../context.js';
-import { openSavedSettings } from '../saved-settings.js';
+import { openSavedSettings, savedSettingsPath } from '../saved-settings.js';
 
 /** `lsslack config set|get|unset|list|path`: settings saved per user (conf, mode 0600). */
 export function registerConfig(program: Command): void {
@@ -65,7 +65,7 @@ export function registerConfig(program: Command): void {
     .command('path')
     .description('print where saved settings are kept')
     .action(() => {
-      process.stdout.write(`${openSavedSettings(readEnv()).path}\n`);
+      process.stdout.write(`${savedSettingsPath(readEnv())}\n`);
     });
 }
 

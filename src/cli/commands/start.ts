@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
@@ -43,6 +43,10 @@ export function registerStart(program: Command): void {
       const logFile = flags.dashboard === true ? path.join(config.dataDir, 'lsslack.log') : undefined;
       if (logFile !== undefined) {
         await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+        // 0600 like everything else in the data dir: log lines name teams, users and channels. A
+        // file left by an older version may be 0644, so the mode is set, not only asked for.
+        await (await open(logFile, 'a', 0o600)).close();
+        await chmod(logFile, 0o600);
         process.stdout.write(`lsslack: logs go to ${logFile}\n`);
       }
       const log = logFile === undefined ? createLogger(config.logLevel) : createLogger(config.logLevel, pino.destination({ dest: logFile, sync: false }));
