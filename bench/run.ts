@@ -9,7 +9,7 @@
  *   flexpane      --requests N --latency MS --spans N
  *
  *   --out FILE    where the JSON goes (default bench/results/latest.json for the suite, bench/results/NAME.json alone)
- *   --readme      also write the table and the machine into README.md (## Benchmarks)
+ *   --readme      also write the table and the machine into bench/README.md
  *   --no-diagnostics  skip the extra "backend stalled" runs of http-ingress and socket (ack path alone)
  *   --from-source run the daemon from src/ under tsx instead of building dist/ first and running bin/lsslack.js
  *   --in-process  run the whole suite in this process (by default each benchmark gets a fresh process,
@@ -208,34 +208,26 @@ await writeFile(out, `${JSON.stringify({ machine, durationS: Math.round((Date.no
 if (values.child !== true) log(`figures written to ${path.relative(process.cwd(), out)}`);
 
 if (values.readme === true) {
-  await writeReadme(table, machine);
-  log('README.md ## Benchmarks updated');
+  await writeBenchReadme(table, machine, results);
+  log('bench/README.md updated');
 }
 
-/** Replaces (or adds, before ## Development) the README's ## Benchmarks section. */
-async function writeReadme(tableText: string, m: MachineInfo): Promise<void> {
-  const file = path.join(ROOT_DIR, 'README.md');
-  const readme = await readFile(file, 'utf8');
-  const section = [
-    '## Benchmarks',
+/** bench/README.md: how the benchmarks run, and the table of the latest full run with its machine. */
+async function writeBenchReadme(tableText: string, m: MachineInfo, ran: readonly BenchResult[]): Promise<void> {
+  const notes = ran.flatMap((r) => r.notes.map((n) => `- ${r.name}: ${n}`));
+  const text = [
+    '# Benchmarks',
     '',
-    `\`npm run bench\` runs the five benchmarks of \`bench/\` (each alone: \`node --import tsx bench/run.ts http-ingress --duration 10\`, \`analysis --sizes 1000,10000\`, \`socket --envelopes 20000\`, \`pool --jobs 5000\`, \`e2e --events 500\`), each in a fresh process, prints this table and writes every figure to \`bench/results/latest.json\`. Ratios measured side by side in one run mean more than absolute numbers on a shared machine.`,
+    '`npm run bench` runs the benchmarks of this folder (`http-ingress`, `socket`, `analysis`, `pool`, `e2e`, `flexpane`), each in a fresh process, prints this table and writes every figure to `bench/results/latest.json`; `npm run soak` runs the 20-minute soak. One alone: `node --import tsx bench/run.ts socket --envelopes 20000` (flags in `bench/run.ts`). `--readme` rewrites this file.',
     '',
-    'lsslack runs as the built `lsslack start` (dist/, compiled first; `--from-source` runs src/ under tsx) in a child process against the Slack and Lightstep simulators, with the whole pipeline: every accepted event is journalled (fdatasync) before its ack and then unfurled. Peers (Bolt 5.1 HTTPReceiver, a bare `node:http` server, a bare `SocketModeClient`) get the same load, interleaved. Under the saturating loads lsslack holds previews (acks first, see How it works) and delivers them right after; the JSON records how long that took (drainS). Rows marked *diagnostic* repeat lsslack\'s run with the Lightstep simulator stalled, so its workers run nothing: the ack path alone. Not part of `npm test`; `test/integration/bench-smoke.test.ts` runs each benchmark at a tiny size.',
+    'lsslack runs as the built `lsslack start` (dist/, compiled first; `--from-source` runs src/ under tsx) in a child process against the simulators, with the whole pipeline: every accepted event is journalled (fdatasync) before its ack and then unfurled. Peers (Bolt 5.1 HTTPReceiver, a bare `node:http` server, a bare `SocketModeClient` that only acks) get the same load in the same run, interleaved: ratios against them mean more than absolute numbers on a shared machine. Rows marked *diagnostic* repeat lsslack\'s run with the trace backend stalled, so its preview workers run nothing: the ack path alone. Not part of `npm test`; `test/integration/bench-smoke.test.ts` runs each benchmark at a tiny size.',
     '',
     `Latest run: ${machineLine(m)}.`,
     '',
     tableText,
     '',
+    ...notes,
+    '',
   ].join('\n');
-  const start = readme.indexOf('## Benchmarks');
-  let next: string;
-  if (start >= 0) {
-    const after = readme.indexOf('\n## ', start + 1);
-    next = readme.slice(0, start) + section + (after >= 0 ? readme.slice(after + 1) : '');
-  } else {
-    const dev = readme.indexOf('## Development');
-    next = dev >= 0 ? `${readme.slice(0, dev)}${section}\n${readme.slice(dev)}` : `${readme.trimEnd()}\n\n${section}`;
-  }
-  await writeFile(file, next);
+  await writeFile(path.join(BENCH_DIR, 'README.md'), text);
 }

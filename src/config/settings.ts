@@ -80,7 +80,7 @@ const prefixed = (prefix: string, what: string) => (value: string) =>
 
 export const SETTINGS: readonly SettingSpec[] = [
   { key: 'slack.appToken', env: 'SLACK_APP_TOKEN', kind: 'string', secret: true, description: 'app-level token (xapp-…) with connections:write, for Socket Mode', check: prefixed('xapp-', 'an app-level token') },
-  { key: 'slack.botToken', env: 'SLACK_BOT_TOKEN', kind: 'string', secret: true, description: 'bot token (xoxb-…) with links:read and links:write', check: prefixed('xoxb-', 'a bot token') },
+  { key: 'slack.botToken', env: 'SLACK_BOT_TOKEN', kind: 'string', secret: true, description: 'bot token (xoxb-…) with links:read, links:write, channels:read, groups:read, im:read and mpim:read', check: prefixed('xoxb-', 'a bot token') },
   { key: 'slack.signingSecret', env: 'SLACK_SIGNING_SECRET', kind: 'string', secret: true, description: 'signing secret for HTTP mode (Basic Information → App Credentials)' },
   { key: 'slack.clientId', env: 'SLACK_CLIENT_ID', kind: 'string', secret: false, description: 'OAuth client id (Basic Information → App Credentials)' },
   { key: 'slack.clientSecret', env: 'SLACK_CLIENT_SECRET', kind: 'string', secret: true, description: 'OAuth client secret' },
