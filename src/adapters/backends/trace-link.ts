@@ -65,7 +65,7 @@ export function segmentAfter(rest: string, head: string): string | undefined {
 }
 
 /** WHATWG URL parsing without exceptions; only http(s) can be a trace UI link. */
-function parseHttpUrl(text: string): URL | undefined {
+export function parseHttpUrl(text: string): URL | undefined {
   let parsed: URL;
   try {
     parsed = new URL(text);

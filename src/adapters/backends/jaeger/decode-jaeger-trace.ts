@@ -11,26 +11,14 @@
 import { LsslackError } from '../../../domain/errors.js';
 import type { Span, SpanKind, Trace } from '../../../domain/types.js';
 import { isZeroId, spanIdFromHex, traceIdFromHex } from '../ids.js';
+import { UNKNOWN_SERVICE, UNKNOWN_OPERATION, SPAN_KINDS, micros, nonEmptyString, isObject, makeSpan, type JsonObject } from '../span-fields.js';
 
-const UNKNOWN_SERVICE = 'unknown-service';
-const UNKNOWN_OPERATION = 'unknown-operation';
 
-/** `span.kind` tag values (OpenTracing semantic conventions; the OTLP translator writes the same). */
-const SPAN_KINDS: ReadonlyMap<string, SpanKind> = new Map<string, SpanKind>([
-  ['server', 'server'],
-  ['client', 'client'],
-  ['producer', 'producer'],
-  ['consumer', 'consumer'],
-  ['internal', 'internal'],
-]);
 
-/** Integer or decimal µs as JSON sometimes carries int64: a string of digits. */
-const NUMERIC = /^-?\d+(\.\d+)?$/;
 
 /** Longest backend message quoted in an error (it ends up in logs and the job outcome). */
 const MAX_MESSAGE = 500;
 
-type JsonObject = Record<string, unknown>;
 
 /**
  * Decodes a Jaeger v1 `/api/traces/{id}` reply.
@@ -143,14 +131,7 @@ function decodeSpan(
   const kind = tagKind;
   const spanTrace = typeof raw.traceID === 'string' ? raw.traceID : traceText;
   const parentId = parentOf(raw.references, spanTrace) ?? legacyParentOf(raw.parentSpanID);
-  // One object literal per combination of the optional fields, as in decode-stored-trace.ts: adding
-  // parentId/kind afterwards would cost a second allocation and a hidden-class transition per span.
-  if (parentId !== undefined) {
-    return kind !== undefined
-      ? { spanId, parentId, service, name, startUs, endUs, isError, kind }
-      : { spanId, parentId, service, name, startUs, endUs, isError };
-  }
-  return kind !== undefined ? { spanId, service, name, startUs, endUs, isError, kind } : { spanId, service, name, startUs, endUs, isError };
+  return makeSpan(spanId, parentId, service, name, startUs, endUs, isError, kind);
 }
 
 /** `processes[processID].serviceName`, else an embedded `process` (the model allows either). */
@@ -233,23 +214,8 @@ function legacyParentOf(value: unknown): string | undefined {
   return referencedSpan(value);
 }
 
-/** µs from a number or a numeric string (int64 may arrive as a string); `undefined` unless finite. */
-function micros(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'string' && NUMERIC.test(value)) {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : undefined;
-  }
-  return undefined;
-}
 
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function badResponse(message: string): LsslackError {
   return new LsslackError('backend_bad_response', `Jaeger trace reply: ${message}`);

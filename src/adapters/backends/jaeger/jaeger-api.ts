@@ -1,6 +1,7 @@
 import type { FetchTraceResult } from '../../../domain/ports.js';
 import type { BackendAuth } from '../backend-config.js';
-import { authHeaders, getTraceReply, parseJson, statusError, withQuickRetry, type Asked, type TraceHttp, type TraceReply } from '../http/get-trace-reply.js';
+import { authHeaders, parseJson, type Asked, type TraceHttp, type TraceReply } from '../http/get-trace-reply.js';
+import { createVersionedTraceApi } from '../http/versioned-trace-api.js';
 import { decodeOtlpTrace, unwrapJaegerV3 } from '../otlp/decode-otlp-trace.js';
 import { decodeJaegerTrace } from './decode-jaeger-trace.js';
 
@@ -23,38 +24,22 @@ const V3_RECHECK_MS = 10 * 60_000;
  * trace by the v3 error body `{"error":{"httpCode":404,…}}`.
  */
 export function createJaegerApi(options: JaegerApiOptions, http: TraceHttp): { fetchTrace(traceId: string): Promise<FetchTraceResult> } {
-  const { asked } = options;
   const base = options.apiUrl.replace(/\/+$/, '');
-  const headers = { accept: 'application/json', ...authHeaders(options.auth) };
-  let v3AbsentAt = -Infinity;
-
-  const get = (url: string): Promise<TraceReply> =>
-    withQuickRetry(asked, http, async () => {
-      const reply = await getTraceReply(url, headers, asked, http);
-      if (reply.status >= 500) throw statusError(reply, asked, options.fix);
-      return reply;
-    });
-
-  const v1 = async (traceId: string): Promise<FetchTraceResult> => {
-    const reply = await get(`${base}/api/traces/${encodeURIComponent(traceId)}`);
-    if (reply.status === 200) return { kind: 'found', trace: decodeJaegerTrace(parseJson(reply, asked)) };
-    if (reply.status === 404) return { kind: 'not_found' };
-    throw statusError(reply, asked, options.fix);
-  };
-
-  return {
-    async fetchTrace(traceId) {
-      if (performance.now() - v3AbsentAt < V3_RECHECK_MS) return v1(traceId);
-      const reply = await get(`${base}/api/v3/traces/${encodeURIComponent(traceId)}`);
-      if (reply.status === 200) return { kind: 'found', trace: decodeOtlpTrace(unwrapJaegerV3(parseJson(reply, asked))) };
-      if (reply.status === 404) {
-        if (isV3NotFound(reply)) return { kind: 'not_found' };
-        v3AbsentAt = performance.now();
-        return v1(traceId);
-      }
-      throw statusError(reply, asked, options.fix);
+  return createVersionedTraceApi(
+    {
+      asked: options.asked,
+      fix: options.fix,
+      headers: { accept: 'application/json', ...authHeaders(options.auth) },
+      newer: {
+        url: (id) => `${base}/api/v3/traces/${encodeURIComponent(id)}`,
+        decode: (reply) => decodeOtlpTrace(unwrapJaegerV3(parseJson(reply, options.asked))),
+        routeAbsent: (reply) => !isV3NotFound(reply),
+      },
+      older: { url: (id) => `${base}/api/traces/${encodeURIComponent(id)}`, decode: (reply) => decodeJaegerTrace(parseJson(reply, options.asked)) },
+      recheckMs: V3_RECHECK_MS,
     },
-  };
+    http,
+  );
 }
 
 /** The v3 API's own 404 (grpc-gateway error body): the route exists, the trace does not. */

@@ -4,6 +4,7 @@
  * Everything Slack hands us is untrusted text, so this module never throws: anything that is not a
  * trace link on an allowed origin is simply `undefined`, and the job skips it.
  */
+import { parseHttpUrl } from '../trace-link.js';
 import { decodeTraceHandle } from './decode-trace-handle.js';
 
 
@@ -64,7 +65,7 @@ export interface LightstepLink {
  */
 export function parseLightstepLink(url: string, allowedOrigins: readonly string[]): LightstepLink | undefined {
   if (typeof url !== 'string') return undefined;
-  const parsed = parseUrl(url.replace(/&amp;/g, '&'));
+  const parsed = parseHttpUrl(url.replace(/&amp;/g, '&'));
   if (parsed === undefined || !isAllowedOrigin(parsed, allowedOrigins)) return undefined;
 
   const project = projectOf(parsed.pathname);
@@ -82,17 +83,6 @@ export function parseLightstepLink(url: string, allowedOrigins: readonly string[
   return selectedSpanPrefix === undefined ? ref : { ...ref, selectedSpanPrefix };
 }
 
-/** WHATWG URL parsing without exceptions; only http(s) can be a Lightstep link. */
-function parseUrl(text: string): URL | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(text);
-  } catch {
-    return undefined;
-  }
-  return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed : undefined;
-}
-
 /**
  * Compares origins through URL's own serialisation, which lowercases the host and drops default
  * ports, so `HTTPS://App.Lightstep.com:443/` and `https://app.lightstep.com` are the same origin.
@@ -100,7 +90,7 @@ function parseUrl(text: string): URL | undefined {
 function isAllowedOrigin(parsed: URL, allowedOrigins: readonly string[]): boolean {
   if (!Array.isArray(allowedOrigins)) return false;
   for (const allowed of allowedOrigins) {
-    if (typeof allowed === 'string' && parseUrl(allowed)?.origin === parsed.origin) return true;
+    if (typeof allowed === 'string' && parseHttpUrl(allowed)?.origin === parsed.origin) return true;
   }
   return false;
 }

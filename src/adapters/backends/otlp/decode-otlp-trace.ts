@@ -15,9 +15,8 @@
 import { LsslackError } from '../../../domain/errors.js';
 import type { Span, SpanKind, Trace } from '../../../domain/types.js';
 import { isZeroId, spanIdFromHexOrBase64, traceIdFromHexOrBase64 } from '../ids.js';
+import { UNKNOWN_SERVICE, UNKNOWN_OPERATION, nonEmptyString, isObject, makeSpan, type JsonObject } from '../span-fields.js';
 
-const UNKNOWN_SERVICE = 'unknown-service';
-const UNKNOWN_OPERATION = 'unknown-operation';
 
 /** `Span.SpanKind` by number (opentelemetry-proto `trace.proto`); 0 UNSPECIFIED has no model kind. */
 const KIND_BY_NUMBER: readonly (SpanKind | undefined)[] = [undefined, 'internal', 'server', 'client', 'producer', 'consumer'];
@@ -39,7 +38,6 @@ const STATUS_ERROR = 2;
 const TEMPO_PARTIAL = 1;
 const GENERIC_PARTIAL = 'the trace is incomplete';
 
-type JsonObject = Record<string, unknown>;
 
 /**
  * Decodes an OTLP JSON trace document.
@@ -158,14 +156,7 @@ function decodeSpan(raw: unknown, service: string, state: DecodeState): Span | u
   const isError = isErrorSpan(raw);
   const parentId = parentOf(raw.parentSpanId);
   const kind = kindOf(raw.kind);
-  // One object literal per combination of the optional fields, as in decode-stored-trace.ts: adding
-  // parentId/kind afterwards would cost a second allocation and a hidden-class transition per span.
-  if (parentId !== undefined) {
-    return kind !== undefined
-      ? { spanId, parentId, service, name, startUs, endUs, isError, kind }
-      : { spanId, parentId, service, name, startUs, endUs, isError };
-  }
-  return kind !== undefined ? { spanId, service, name, startUs, endUs, isError, kind } : { spanId, service, name, startUs, endUs, isError };
+  return makeSpan(spanId, parentId, service, name, startUs, endUs, isError, kind);
 }
 
 /**
@@ -294,13 +285,7 @@ function microsFromDecimal(text: string): number | undefined {
   return negative && micros !== 0 ? -micros : micros;
 }
 
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function badResponse(message: string): LsslackError {
   return new LsslackError('backend_bad_response', `OTLP trace reply: ${message}`);

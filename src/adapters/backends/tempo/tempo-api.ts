@@ -1,6 +1,7 @@
 import type { FetchTraceResult } from '../../../domain/ports.js';
 import type { BackendAuth } from '../backend-config.js';
-import { authHeaders, bodyText, getTraceReply, parseJson, statusError, withQuickRetry, type Asked, type TraceHttp, type TraceReply } from '../http/get-trace-reply.js';
+import { authHeaders, bodyText, parseJson, type Asked, type TraceHttp, type TraceReply } from '../http/get-trace-reply.js';
+import { createVersionedTraceApi } from '../http/versioned-trace-api.js';
 import { decodeOtlpTrace, unwrapTempoV2 } from '../otlp/decode-otlp-trace.js';
 
 export interface TempoApiOptions {
@@ -22,43 +23,28 @@ const V2_RECHECK_MS = 10 * 60_000;
  * names (gogo jsonpb). A tenant goes in `X-Scope-OrgID` (Tempo's multi-tenancy docs).
  */
 export function createTempoApi(options: TempoApiOptions, http: TraceHttp): { fetchTrace(traceId: string): Promise<FetchTraceResult> } {
-  const { asked } = options;
   const base = options.apiUrl.replace(/\/+$/, '');
   const headers: Record<string, string> = { accept: 'application/json', ...authHeaders(options.auth) };
   if (options.tenant !== undefined) headers['x-scope-orgid'] = options.tenant;
-  let v2AbsentAt = -Infinity;
-
-  const get = (url: string): Promise<TraceReply> =>
-    withQuickRetry(asked, http, async () => {
-      const reply = await getTraceReply(url, headers, asked, http);
-      if (reply.status >= 500) throw statusError(reply, asked, options.fix);
-      return reply;
-    });
-
-  const v1 = async (traceId: string): Promise<FetchTraceResult> => {
-    const reply = await get(`${base}/api/traces/${encodeURIComponent(traceId)}`);
-    if (reply.status === 200) return { kind: 'found', trace: decodeOtlpTrace(parseJson(reply, asked)) };
-    if (reply.status === 404) return { kind: 'not_found' };
-    throw statusError(reply, asked, options.fix);
-  };
-
-  return {
-    async fetchTrace(traceId) {
-      if (performance.now() - v2AbsentAt < V2_RECHECK_MS) return v1(traceId);
-      const reply = await get(`${base}/api/v2/traces/${encodeURIComponent(traceId)}`);
-      if (reply.status === 200) {
-        const { trace, partial } = unwrapTempoV2(parseJson(reply, asked));
-        const decoded = decodeOtlpTrace(trace);
-        return { kind: 'found', trace: partial === undefined ? decoded : { ...decoded, partial } };
-      }
-      if (reply.status === 404) {
-        if (!isRouteAbsent(reply)) return { kind: 'not_found' };
-        v2AbsentAt = performance.now();
-        return v1(traceId);
-      }
-      throw statusError(reply, asked, options.fix);
+  return createVersionedTraceApi(
+    {
+      asked: options.asked,
+      fix: options.fix,
+      headers,
+      newer: {
+        url: (id) => `${base}/api/v2/traces/${encodeURIComponent(id)}`,
+        decode: (reply) => {
+          const { trace, partial } = unwrapTempoV2(parseJson(reply, options.asked));
+          const decoded = decodeOtlpTrace(trace);
+          return partial === undefined ? decoded : { ...decoded, partial };
+        },
+        routeAbsent: isRouteAbsent,
+      },
+      older: { url: (id) => `${base}/api/traces/${encodeURIComponent(id)}`, decode: (reply) => decodeOtlpTrace(parseJson(reply, options.asked)) },
+      recheckMs: V2_RECHECK_MS,
     },
-  };
+    http,
+  );
 }
 
 /** Go's default mux answers unknown routes with exactly this text. */

@@ -35,9 +35,8 @@ import { randomInt } from 'node:crypto';
 import { LsslackError } from '../../../domain/errors.js';
 import type { Span, SpanKind, Trace } from '../../../domain/types.js';
 import { isZeroId, spanIdFromHex, traceIdFromHex } from '../ids.js';
+import { UNKNOWN_SERVICE, UNKNOWN_OPERATION, micros, nonEmptyString, isObject, makeSpan } from '../span-fields.js';
 
-const UNKNOWN_SERVICE = 'unknown-service';
-const UNKNOWN_OPERATION = 'unknown-operation';
 
 /** Kind codes, per record in a typed array. A missing `kind` is a local span (zipkin2-api.yaml). */
 const KIND_UNRECOGNISED = 0;
@@ -75,8 +74,6 @@ const F_DEFERRED = 128;
 /** Longest walk along one id's list of server halves (see `findHalf`). */
 const MAX_HALF_WALK = 64;
 
-/** Integer or decimal µs as JSON sometimes carries int64: a string of digits. */
-const NUMERIC = /^-?\d+(\.\d+)?$/;
 
 /**
  * Decodes a Zipkin v2 span array.
@@ -377,28 +374,6 @@ class Records {
   }
 }
 
-/**
- * One object literal per combination of the optional fields (absent fields stay absent), as in
- * decode-stored-trace.ts: adding parentId/kind afterwards would cost a second allocation and a
- * hidden-class transition per span.
- */
-function makeSpan(
-  spanId: string,
-  parentId: string | undefined,
-  service: string,
-  name: string,
-  startUs: number,
-  endUs: number,
-  isError: boolean,
-  kind: SpanKind | undefined,
-): Span {
-  if (parentId !== undefined) {
-    return kind !== undefined
-      ? { spanId, parentId, service, name, startUs, endUs, isError, kind }
-      : { spanId, parentId, service, name, startUs, endUs, isError };
-  }
-  return kind !== undefined ? { spanId, service, name, startUs, endUs, isError, kind } : { spanId, service, name, startUs, endUs, isError };
-}
 
 /**
  * Id → slot, as an open-addressing table over typed arrays whose keys are the records' current ids
@@ -515,23 +490,8 @@ function parentOf(value: unknown): string | undefined {
   return isZeroId(value) ? undefined : value.toLowerCase();
 }
 
-/** µs from a number or a numeric string; `undefined` unless finite. */
-function micros(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'string' && NUMERIC.test(value)) {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : undefined;
-  }
-  return undefined;
-}
 
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function badResponse(message: string): LsslackError {
   return new LsslackError('backend_bad_response', `Zipkin trace reply: ${message}`);
