@@ -5,9 +5,9 @@
  * the daemon's peak RSS (VmHWM of the child process running `lsslack start`).
  */
 import { sendWindowed } from './lib/envelopes.js';
-import { processCpuSeconds } from './lib/machine.js';
+import { childPids, processCpuSeconds } from './lib/machine.js';
 import type { BenchResult, Row } from './lib/report.js';
-import { startDaemonChild, startSimulators, type DaemonChild, type Simulators } from './lib/stack.js';
+import { startDaemonChild, startSimulators, startSplitSimulators, type DaemonChild, type Simulators } from './lib/stack.js';
 import { fmtInt, round, sleep, waitUntil } from './lib/stats.js';
 import { roundDeep } from './http-ingress.js';
 
@@ -21,7 +21,7 @@ export interface PoolOptions {
 export const POOL_DEFAULTS: PoolOptions = { jobs: 5000, latencyMs: 50, concurrency: 32, stalledJobs: 10_000 };
 
 /** Successful chat.unfurl calls carrying a preview (not auth prompts). */
-const previews = (sims: Simulators) => sims.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required !== true);
+const previews = (sims: { slack: Simulators['slack'] }) => sims.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required !== true);
 
 export async function runPool(options: PoolOptions, log: (line: string) => void = () => {}): Promise<BenchResult> {
   const bound = options.concurrency / (options.latencyMs / 1000);
@@ -57,7 +57,10 @@ export async function runPool(options: PoolOptions, log: (line: string) => void 
 }
 
 async function measureThroughput(options: PoolOptions, log: (line: string) => void) {
-  const sims = await startSimulators({ lightstepLatencyMs: options.latencyMs });
+  // Lightstep in its own process (as it is another machine in production): the bench process
+  // also sends the envelopes and serves every chat.unfurl, and a backend served from the same
+  // event loop added its delays to every job's 50 ms.
+  const sims = await startSplitSimulators({ lightstepLatencyMs: options.latencyMs });
   let daemon: DaemonChild | undefined;
   try {
     daemon = await startDaemonChild(sims, { mode: 'socket', concurrency: options.concurrency });
@@ -65,6 +68,8 @@ async function measureThroughput(options: PoolOptions, log: (line: string) => vo
     const okBefore = sims.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok).length;
     const startWall = Date.now();
     const cpu0 = processCpuSeconds(daemon.pid);
+    const kids = childPids(daemon.pid);
+    const kidsCpu0 = kids.map(processCpuSeconds);
     const sims0 = process.cpuUsage();
     const t0 = performance.now();
     const intake = await sendWindowed(sims.slack, options.jobs, 64);
@@ -76,6 +81,7 @@ async function measureThroughput(options: PoolOptions, log: (line: string) => vo
     const last = posted[posted.length - 1]!.at;
     const overallS = (last - startWall) / 1000;
     const daemonCpuS = processCpuSeconds(daemon.pid) - cpu0;
+    const previewCpuS = kids.reduce((sum, pid, i) => sum + processCpuSeconds(pid) - kidsCpu0[i]!, 0);
     const simsCpu = process.cpuUsage(sims0);
     const status = await daemon.status();
     const result = {
@@ -85,15 +91,18 @@ async function measureThroughput(options: PoolOptions, log: (line: string) => vo
       overallS,
       overallPerSecond: posted.length / overallS,
       steadyPerSecond: (posted.length - 1) / ((last - first) / 1000),
-      lightstepRequests: sims.lightstep.storedTraceRequestCount(),
+      lightstepRequests: await sims.lightstep.storedTraceRequestCount(),
       /** Daemon process CPU per unfurl (µs) and as a share of one core over the run. */
       daemonCpuUsPerUnfurl: (daemonCpuS * 1e6) / posted.length,
       daemonCpuCores: daemonCpuS / overallS,
+      /** The preview worker processes' CPU per unfurl (µs) and cores (fetch, decode, analyse, render, post). */
+      previewCpuUsPerUnfurl: (previewCpuS * 1e6) / posted.length,
+      previewCpuCores: previewCpuS / overallS,
       simulatorCpuUsPerUnfurl: ((simsCpu.user + simsCpu.system) / posted.length),
       failedByCode: status.failedByCode,
       jobLatencyMs: status.latencyMs,
     };
-    log(`  ${posted.length} unfurls in ${overallS.toFixed(2)} s = ${fmtInt(result.overallPerSecond)}/s (steady ${fmtInt(result.steadyPerSecond)}/s); intake ${intakeS.toFixed(2)} s; daemon CPU ${fmtInt(result.daemonCpuUsPerUnfurl)} µs per unfurl (${result.daemonCpuCores.toFixed(2)} cores)`);
+    log(`  ${posted.length} unfurls in ${overallS.toFixed(2)} s = ${fmtInt(result.overallPerSecond)}/s (steady ${fmtInt(result.steadyPerSecond)}/s); intake ${intakeS.toFixed(2)} s; daemon CPU ${fmtInt(result.daemonCpuUsPerUnfurl)} µs per unfurl (${result.daemonCpuCores.toFixed(2)} cores), preview workers ${fmtInt(result.previewCpuUsPerUnfurl)} µs (${result.previewCpuCores.toFixed(2)} cores)`);
     return result;
   } finally {
     await daemon?.stop();
@@ -122,18 +131,20 @@ async function measureStalledMemory(options: PoolOptions, log: (line: string) =>
     const t0 = performance.now();
     const intake = await sendWindowed(sims.slack, options.stalledJobs, 64);
     const intakeS = (performance.now() - t0) / 1000;
-    await waitUntil(async () => (await d.status()).queue.waiting + (await d.status()).queue.running >= options.stalledJobs, 'the jobs to be queued', 30_000);
+    // In memory (waiting, running) or read back later from the journal (backlog): every job counts.
+    const held = (q: { waiting: number; running: number; backlog: number }) => q.waiting + q.running + q.backlog;
+    await waitUntil(async () => held((await d.status()).queue) >= options.stalledJobs, 'the jobs to be queued', 30_000);
     // Hold the backlog a while: memory that grows with time would show here.
     for (let i = 0; i < 6; i++) {
       const s = await d.status();
-      queuedAtPeak = Math.max(queuedAtPeak, s.queue.waiting);
+      queuedAtPeak = Math.max(queuedAtPeak, s.queue.waiting + s.queue.backlog);
       await sleep(500);
     }
     sampling = false;
     await sampler;
     const end = d.memory();
     const status = await d.status();
-    log(`  stalled: ${intake.acked} envelopes acked in ${intakeS.toFixed(2)} s; ${status.queue.waiting} waiting, ${status.queue.running} running; RSS ${baseline.rssMiB.toFixed(0)} → peak ${end.peakRssMiB.toFixed(0)} MiB`);
+    log(`  stalled: ${intake.acked} envelopes acked in ${intakeS.toFixed(2)} s; ${status.queue.waiting} waiting in memory, ${status.queue.backlog} in the journal, ${status.queue.running} running; RSS ${baseline.rssMiB.toFixed(0)} → peak ${end.peakRssMiB.toFixed(0)} MiB`);
     sims.lightstep.stall(false);
     return {
       baselineRssMiB: baseline.rssMiB,

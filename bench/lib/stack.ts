@@ -15,7 +15,7 @@ import { sampleCheckoutTrace, startLightstepSimulator, type LightstepSimulator }
 import { startSlackSimulator, type SlackSimulator, type RecordedCall } from '../../src/simulators/slack/index.js';
 import { startJaegerSimulator, type JaegerSimulator } from '../../src/simulators/jaeger/index.js';
 import { processMemory } from './machine.js';
-import { ROOT_DIR, stopChild } from './proc.js';
+import { ROOT_DIR, startProc, stopChild } from './proc.js';
 import { BENCH_PROJECT, BENCH_TEAM, BENCH_USER, idSource, linkSharedBody, signBody } from './slack-events.js';
 import { sleep, waitUntil } from './stats.js';
 import { simulatorEnv } from '../../src/cli/simulator-env.js';
@@ -26,6 +26,52 @@ export interface Simulators {
   /** A Jaeger query service too (configured as backend `jaeger`), when asked for. */
   readonly jaeger?: JaegerSimulator;
   stop(): Promise<void>;
+}
+
+/** What the daemon needs of a Lightstep simulator: where it is, and a way to stall it. */
+export interface LightstepEndpoint {
+  readonly url: string;
+  readonly org: string;
+  readonly apiKey: string;
+  stall(on: boolean): void | Promise<void>;
+}
+
+/** The Slack simulator here and the Lightstep simulator in a process of its own (bench/procs/lightstep-sim.ts). */
+export interface SplitSimulators {
+  readonly slack: SlackSimulator;
+  readonly lightstep: LightstepEndpoint & { readonly pid: number; storedTraceRequestCount(): Promise<number> };
+  stop(): Promise<void>;
+}
+
+export async function startSplitSimulators(options: { lightstepLatencyMs?: number } = {}): Promise<SplitSimulators> {
+  const slack = await startSlackSimulator();
+  const proc = await startProc<{ type: 'ready'; url: string; org: string; apiKey: string }>('procs/lightstep-sim.ts', { BENCH_PROJECT, BENCH_LATENCY_MS: String(options.lightstepLatencyMs ?? 0) });
+  const ask = <T>(request: Record<string, unknown>, answer: string, pick: (m: Record<string, unknown>) => T) =>
+    new Promise<T>((resolve) => {
+      const onMessage = (m: Record<string, unknown>) => {
+        if (m.type !== answer) return;
+        proc.child.off('message', onMessage);
+        resolve(pick(m));
+      };
+      proc.child.on('message', onMessage);
+      proc.child.send(request);
+    });
+  const { url, org, apiKey } = proc.ready;
+  return {
+    slack,
+    lightstep: {
+      url,
+      org,
+      apiKey,
+      pid: proc.pid,
+      stall: (on) => ask({ type: 'stall', on }, 'stalled', () => undefined),
+      storedTraceRequestCount: () => ask({ type: 'count' }, 'count', (m) => Number(m.storedTraceRequests)),
+    },
+    async stop() {
+      await slack.stop();
+      await proc.stop();
+    },
+  };
 }
 
 export async function startSimulators(options: { lightstepLatencyMs?: number; jaeger?: boolean } = {}): Promise<Simulators> {
@@ -75,7 +121,7 @@ export interface DaemonChild {
 const isPrompt = (c: RecordedCall) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true;
 
 /** `lsslack start` (built, or from source under tsx) against the simulators, mapped and linked, ready for load. */
-export async function startDaemonChild(sims: Simulators, options: DaemonOptions): Promise<DaemonChild> {
+export async function startDaemonChild(sims: Pick<Simulators, 'slack' | 'jaeger'> & { readonly lightstep: LightstepEndpoint }, options: DaemonOptions): Promise<DaemonChild> {
   const { slack, lightstep } = sims;
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'lsslack-bench-')));
@@ -170,7 +216,7 @@ export async function startDaemonChild(sims: Simulators, options: DaemonOptions)
  * Link BENCH_USER the way a person does: share a link → Slack's prompt → open user_auth_url →
  * "Add to Slack" → authorize → callback; then wait for the unfurl that prompted it to be posted.
  */
-async function linkUser(sims: Simulators, daemon: DaemonChild, options: DaemonOptions): Promise<void> {
+async function linkUser(sims: Pick<Simulators, 'slack'>, daemon: DaemonChild, options: DaemonOptions): Promise<void> {
   const { slack } = sims;
   const ids = idSource('K');
   const promptsBefore = slack.calls.filter(isPrompt).length;

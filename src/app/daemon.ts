@@ -188,7 +188,21 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const uninstalls = createUninstallGuard();
     const jobLog = log.child({ component: 'job' });
     let feeder: JobFeeder | undefined;
-    const admit = (fresh: readonly UnfurlJob[]) => feeder?.admit(fresh);
+    // Recorded jobs start after this turn of the event loop, once the acks of their events are on
+    // the wire: fastq starts a job synchronously on push, and its first steps (the start record,
+    // the identity lookup, the hand-off to a preview process) otherwise ran before every ack.
+    // Nothing is lost in between: the jobs are in the journal, and a stop leaves them there.
+    let admitting: UnfurlJob[] = [];
+    const admit = (fresh: readonly UnfurlJob[]) => {
+      if (admitting.length === 0) {
+        setImmediate(() => {
+          const jobs = admitting;
+          admitting = [];
+          feeder?.admit(jobs);
+        });
+      }
+      admitting.push(...fresh);
+    };
     const refresher: RefreshScheduler = {
       async scheduleRefresh(job, refresh, delayMs) {
         // Journaled like any job: a restart does not forget a pending refresh.

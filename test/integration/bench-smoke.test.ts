@@ -53,7 +53,7 @@ describe('bench/ smoke runs (tiny sizes, no performance asserts)', { timeout: 18
   });
 
   it('socket: lsslack and a bare SocketModeClient, windowed and at a fixed rate', async () => {
-    const r = await runSocket({ diagnostics: true, envelopes: 100, window: 16, rate: 100, rateDurationS: 1, warmup: 0 });
+    const r = await runSocket({ diagnostics: true, envelopes: 100, window: 16, rate: 100, rateDurationS: 1, serial: 20, warmup: 0 });
     wellFormed(r);
     figure(r, 'windowed.bareBefore.perSecond');
     figure(r, 'windowed.lsslack.perSecond');
@@ -61,6 +61,7 @@ describe('bench/ smoke runs (tiny sizes, no performance asserts)', { timeout: 18
     figure(r, 'windowed.lsslackOverBare');
     figure(r, 'fixedRate.bare.ackLatencyMs.p99');
     figure(r, 'fixedRate.lsslack.ackLatencyMs.p99');
+    figure(r, 'serial.lsslackOverBare');
   });
 
   it('analysis: parse, analyse and render per trace size', async () => {

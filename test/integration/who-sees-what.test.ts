@@ -172,6 +172,10 @@ describe('who sees what: audience-aware previews, Work Object cards and per-view
       assert.equal(unmapped.kind, 'auth_required');
       const store = await stack.store();
       await store.putMapping({ teamId: TEAM, slackUserId: GUEST, traceUser: 'gus@example.com', grants: ['lightstep/checkout'], mappedAt: new Date().toISOString() });
+      // The daemon sees a change made by another process (`lsslack users map`) within 100 ms
+      // (lowdb-store.ts looks at the file at most every 100 ms); opened sooner, the card could
+      // still answer for an unmapped guest.
+      await settle(150);
       // Mapped by an admin but not linked yet: the prompt leads through Slack's authorization.
       const answer = await openCard(GUEST, card);
       assert.equal(answer.kind, 'auth_required');

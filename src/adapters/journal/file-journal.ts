@@ -280,9 +280,16 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
       });
   };
 
+  // start/retry/done records of one turn of the event loop go down in one write: under load
+  // every job wrote two lines of its own (a pwrite each); a job batch in flight takes them along.
+  let metaSoon: NodeJS.Immediate | undefined;
   const addMeta = (record: JournalRecord) => {
     meta.push(encodeRecord(record));
-    if (!failing) schedule();
+    if (failing || metaSoon !== undefined) return;
+    metaSoon = setImmediate(() => {
+      metaSoon = undefined;
+      if (!failing) schedule();
+    });
   };
 
   return {
@@ -363,6 +370,8 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
     waitingCount: () => waiting,
     async close() {
       if (closed) return;
+      clearImmediate(metaSoon);
+      metaSoon = undefined;
       // Let what is buffered be written first (unless the disk refuses it).
       if (!failing) schedule();
       while (flushing !== undefined) await flushing;
