@@ -144,6 +144,8 @@ export async function startDaemonChild(sims: Pick<Simulators, 'slack' | 'jaeger'
     ...(options.concurrency === undefined ? {} : { LSSLACK_CONCURRENCY: String(options.concurrency) }),
     ...(options.signingSecret === undefined ? {} : { SLACK_SIGNING_SECRET: options.signingSecret }),
     ...options.env,
+    // BENCH_DAEMON_ENV='LSSLACK_PREVIEW_WORKERS=2 …' tries any benchmark with other settings.
+    ...Object.fromEntries((process.env.BENCH_DAEMON_ENV ?? '').split(' ').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
   };
   const connectionsBefore = slack.socketConnections;
   // BENCH_DAEMON_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the daemon of any benchmark.
