@@ -8,6 +8,7 @@ import { sendWindowed } from './lib/envelopes.js';
 import { childPids, processCpuSeconds } from './lib/machine.js';
 import type { BenchResult, Row } from './lib/report.js';
 import { startDaemonChild, startSimulators, startSplitSimulators, type DaemonChild, type Simulators } from './lib/stack.js';
+import type { RecordedCall } from '../src/simulators/slack/index.js';
 import { fmtInt, round, sleep, waitUntil } from './lib/stats.js';
 import { roundDeep } from './http-ingress.js';
 
@@ -40,9 +41,10 @@ export async function runPool(options: PoolOptions, log: (line: string) => void 
     {
       bench: B,
       measure: `backend stalled, ${fmtInt(options.stalledJobs)} jobs queued: daemon peak RSS (child process)`,
-      value: `${memory.peakRssMiB.toFixed(0)} MiB (idle ${memory.baselineRssMiB.toFixed(0)} MiB, ${fmtInt(memory.queuedAtPeak)} waiting)`,
+      value: `${memory.peakRssMiB.toFixed(0)} MiB (idle ${memory.baselineRssMiB.toFixed(0)} MiB, ${fmtInt(memory.queuedAtPeak)} waiting); then ${fmtInt(memory.unfurledAfter)} previews for ${fmtInt(memory.distinctMessagesUnfurled)} messages of ${fmtInt(memory.acked)} acked`,
       target: '< 200 MB',
-      met: memory.peakRssMiB * 1.048576 < 200,
+      // Met only if every acked event was unfurled, each exactly once, afterwards.
+      met: memory.peakRssMiB * 1.048576 < 200 && memory.unfurledAfter === memory.acked && memory.distinctMessagesUnfurled === memory.acked,
     },
   ];
   return {
@@ -110,6 +112,32 @@ async function measureThroughput(options: PoolOptions, log: (line: string) => vo
   }
 }
 
+/** Every preview the simulator records from now on (polled faster than its call log is trimmed). */
+function collectPreviews(slack: Simulators['slack']): { count(): number; stop(): RecordedCall[] } {
+  const seen: RecordedCall[] = [];
+  let last: RecordedCall | undefined = slack.calls[slack.calls.length - 1];
+  const poll = () => {
+    const from = last === undefined ? 0 : slack.calls.lastIndexOf(last) + 1;
+    for (let i = from; i < slack.calls.length; i++) {
+      const c = slack.calls[i]!;
+      if (c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required !== true) seen.push(c);
+    }
+    last = slack.calls[slack.calls.length - 1];
+  };
+  const timer = setInterval(poll, 100);
+  return {
+    count: () => {
+      poll();
+      return seen.length;
+    },
+    stop: () => {
+      clearInterval(timer);
+      poll();
+      return seen;
+    },
+  };
+}
+
 async function measureStalledMemory(options: PoolOptions, log: (line: string) => void) {
   const sims = await startSimulators();
   let daemon: DaemonChild | undefined;
@@ -145,8 +173,21 @@ async function measureStalledMemory(options: PoolOptions, log: (line: string) =>
     const end = d.memory();
     const status = await d.status();
     log(`  stalled: ${intake.acked} envelopes acked in ${intakeS.toFixed(2)} s; ${status.queue.waiting} waiting in memory, ${status.queue.backlog} in the journal, ${status.queue.running} running; RSS ${baseline.rssMiB.toFixed(0)} → peak ${end.peakRssMiB.toFixed(0)} MiB`);
-    sims.lightstep.stall(false);
+    // Then the backend answers again: every accepted event must be unfurled, each once. The
+    // simulator keeps only its last 50k calls, so the previews are collected as they come.
+    const collector = collectPreviews(sims.slack);
+    const t1 = performance.now();
+    await sims.lightstep.stall(false);
+    await d.drained(900_000);
+    await waitUntil(() => collector.count() >= intake.acked, 'every acked event to be unfurled', 10_000).catch(() => undefined);
+    const drainS = (performance.now() - t1) / 1000;
+    const posted = collector.stop();
+    const messages = new Set(posted.map((c) => `${String(c.args.channel)} ${String(c.args.ts)}`));
+    log(`  backend back: ${posted.length} previews for ${messages.size} messages in ${drainS.toFixed(1)} s (${fmtInt(posted.length / drainS)}/s)`);
     return {
+      unfurledAfter: posted.length,
+      distinctMessagesUnfurled: messages.size,
+      drainS,
       baselineRssMiB: baseline.rssMiB,
       peakRssMiB: end.peakRssMiB,
       peakRssSampledMiB: peakSampled,

@@ -113,7 +113,7 @@ export interface DaemonChild {
   readonly child: ChildProcess;
   status(): Promise<StatusSnapshot>;
   memory(): { rssMiB: number; peakRssMiB: number };
-  /** Resolves once nothing is waiting or running in the worker pool. */
+  /** Resolves once nothing is waiting (in memory or in the journal), deferred or running. */
   drained(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -190,7 +190,7 @@ export async function startDaemonChild(sims: Pick<Simulators, 'slack' | 'jaeger'
       await waitUntil(
         async () => {
           const s = await status();
-          return s.queue.waiting === 0 && s.queue.running === 0;
+          return s.queue.waiting === 0 && s.queue.running === 0 && s.queue.backlog === 0 && s.queue.deferred === 0;
         },
         'the worker pool to drain',
         timeoutMs,
