@@ -231,5 +231,10 @@ async function writeBenchReadme(tableText: string, m: MachineInfo, ran: readonly
     ...notes,
     '',
   ].join('\n');
-  await writeFile(path.join(BENCH_DIR, 'README.md'), text);
+  // The soak's section (written from its own 20-minute run) stays when the suite is rerun.
+  const previous = await readFile(path.join(BENCH_DIR, 'README.md'), 'utf8').catch(() => '');
+  const soak = previous.indexOf(SOAK_HEADING);
+  await writeFile(path.join(BENCH_DIR, 'README.md'), soak < 0 ? text : `${text}\n${previous.slice(soak)}`);
 }
+
+const SOAK_HEADING = '## Soak';
