@@ -21,8 +21,9 @@ export interface PoolOptions {
 
 export const POOL_DEFAULTS: PoolOptions = { jobs: 5000, latencyMs: 50, concurrency: 32, stalledJobs: 10_000 };
 
-/** Successful chat.unfurl calls carrying a preview (not auth prompts). */
-const previews = (sims: { slack: Simulators['slack'] }) => sims.slack.calls.filter((c) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required !== true);
+/** A successful chat.unfurl carrying a preview (not an auth prompt). */
+const isPreview = (c: RecordedCall) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required !== true;
+const previews = (sims: { slack: Simulators['slack'] }) => sims.slack.calls.filter(isPreview);
 
 export async function runPool(options: PoolOptions, log: (line: string) => void = () => {}): Promise<BenchResult> {
   const bound = options.concurrency / (options.latencyMs / 1000);
@@ -120,7 +121,7 @@ function collectPreviews(slack: Simulators['slack']): { count(): number; stop():
     const from = last === undefined ? 0 : slack.calls.lastIndexOf(last) + 1;
     for (let i = from; i < slack.calls.length; i++) {
       const c = slack.calls[i]!;
-      if (c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required !== true) seen.push(c);
+      if (isPreview(c)) seen.push(c);
     }
     last = slack.calls[slack.calls.length - 1];
   };
@@ -179,6 +180,7 @@ async function measureStalledMemory(options: PoolOptions, log: (line: string) =>
     const t1 = performance.now();
     await sims.lightstep.stall(false);
     await d.drained(900_000);
+    // Short of that after 10 s, the counts below say so and the row is not met.
     await waitUntil(() => collector.count() >= intake.acked, 'every acked event to be unfurled', 10_000).catch(() => undefined);
     const drainS = (performance.now() - t1) / 1000;
     const posted = collector.stop();

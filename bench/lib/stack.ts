@@ -39,7 +39,7 @@ export interface LightstepEndpoint {
 /** The Slack simulator here and the Lightstep simulator in a process of its own (bench/procs/lightstep-sim.ts). */
 export interface SplitSimulators {
   readonly slack: SlackSimulator;
-  readonly lightstep: LightstepEndpoint & { readonly pid: number; storedTraceRequestCount(): Promise<number> };
+  readonly lightstep: LightstepEndpoint & { storedTraceRequestCount(): Promise<number> };
   stop(): Promise<void>;
 }
 
@@ -63,7 +63,6 @@ export async function startSplitSimulators(options: { lightstepLatencyMs?: numbe
       url,
       org,
       apiKey,
-      pid: proc.pid,
       stall: (on) => ask({ type: 'stall', on }, 'stalled', () => undefined),
       storedTraceRequestCount: () => ask({ type: 'count' }, 'count', (m) => Number(m.storedTraceRequests)),
     },
@@ -118,6 +117,16 @@ export interface DaemonChild {
   stop(): Promise<void>;
 }
 
+/** `NAME=value NAME2=value2` → an environment (words without `=` are ignored). */
+function settingsFrom(text: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const word of (text ?? '').split(' ')) {
+    const eq = word.indexOf('=');
+    if (eq > 0) env[word.slice(0, eq)] = word.slice(eq + 1);
+  }
+  return env;
+}
+
 const isPrompt = (c: RecordedCall) => c.method === 'chat.unfurl' && c.ok && c.args.user_auth_required === true;
 
 /** `lsslack start` (built, or from source under tsx) against the simulators, mapped and linked, ready for load. */
@@ -145,7 +154,7 @@ export async function startDaemonChild(sims: Pick<Simulators, 'slack' | 'jaeger'
     ...(options.signingSecret === undefined ? {} : { SLACK_SIGNING_SECRET: options.signingSecret }),
     ...options.env,
     // BENCH_DAEMON_ENV='LSSLACK_PREVIEW_WORKERS=2 …' tries any benchmark with other settings.
-    ...Object.fromEntries((process.env.BENCH_DAEMON_ENV ?? '').split(' ').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+    ...settingsFrom(process.env.BENCH_DAEMON_ENV),
   };
   const connectionsBefore = slack.socketConnections;
   // BENCH_DAEMON_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the daemon of any benchmark.
