@@ -16,7 +16,7 @@ import { checkWorkObjects } from '../doctor/work-object-check.js';
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check configuration, data dir permissions, Slack and Lightstep credentials, the public URL and the clock; exit 1 if anything fails')
+    .description('check configuration, data dir permissions, Slack credentials, every trace backend (reachable, credentials accepted), the public URL and the clock; exit 1 if anything fails')
     .option('--config <file>', 'config file shaped like config.example.json')
     .action(async (opts: { config?: string }) => {
       const env = readEnv();
