@@ -103,6 +103,8 @@ describe('trace backends: Jaeger, Zipkin and Grafana/Tempo links unfurl like Lig
     const url = `${zipkinLink(SAMPLE_TRACE_ID)}?big=1`;
     const text = await previewOf(await share(url), url);
     assert.match(text, /too large to preview here \(the trace from Zipkin is too large: more than 1 MiB sent, the limit\)/);
+    // The outcome is counted when the preview worker reports back, a moment after chat.unfurl answered.
+    await waitFor(() => stack.daemon.jobs.snapshot().failedByCode.trace_too_large !== undefined, 'the trace_too_large outcome');
     assert.equal(stack.daemon.jobs.snapshot().failedByCode.trace_too_large, 1);
   });
 
@@ -111,6 +113,7 @@ describe('trace backends: Jaeger, Zipkin and Grafana/Tempo links unfurl like Lig
     const url = `${jaegerLink(SAMPLE_TRACE_ID)}?drip=1`;
     const text = await previewOf(await share(url), url);
     assert.match(text, /Jaeger did not finish sending this trace in time/);
+    await waitFor(() => stack.daemon.jobs.snapshot().failedByCode.trace_timeout !== undefined, 'the trace_timeout outcome');
     assert.equal(stack.daemon.jobs.snapshot().failedByCode.trace_timeout, 1);
   });
 
