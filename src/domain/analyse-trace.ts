@@ -81,11 +81,11 @@ interface TraceStats {
 }
 
 function collectStats(index: SpanIndex): TraceStats {
-  const { spans, duplicate, startUs, endUs, parent } = index;
+  const { spans, duplicate, startUs, endUs, parent, isError } = index;
   // Errors propagate upwards; a span whose child failed is not where the trouble started.
   const hasErrorChild = new Uint8Array(spans.length);
   for (let i = 0; i < spans.length; i++) {
-    if (duplicate[i] !== 1 && spanAt(spans, i).isError && parent[i]! >= 0) hasErrorChild[parent[i]!] = 1;
+    if (duplicate[i] !== 1 && isError[i] === 1 && parent[i]! >= 0) hasErrorChild[parent[i]!] = 1;
   }
   let minStart = Number.POSITIVE_INFINITY;
   let maxEnd = Number.NEGATIVE_INFINITY;
@@ -94,20 +94,28 @@ function collectStats(index: SpanIndex): TraceStats {
   let firstError = -1;
   // Per service: [spans, errors]. A few dozen services at most in real traces, so a Map is cheap.
   const services = new Map<string, [number, number]>();
+  // Spans of one service tend to come in runs (decoders share one string per service name), so
+  // the last entry is kept at hand and the Map is only asked when the service changes.
+  let lastService: string | undefined;
+  let counts: [number, number] = [0, 0];
   for (let i = 0; i < spans.length; i++) {
     if (duplicate[i] === 1) continue;
-    const span = spanAt(spans, i);
+    const service = spanAt(spans, i).service;
     const start = startUs[i]!;
     spanCount++;
     if (start < minStart) minStart = start;
     if (endUs[i]! > maxEnd) maxEnd = endUs[i]!;
-    let counts = services.get(span.service);
-    if (counts === undefined) {
-      counts = [0, 0];
-      services.set(span.service, counts);
+    if (service !== lastService) {
+      let found = services.get(service);
+      if (found === undefined) {
+        found = [0, 0];
+        services.set(service, found);
+      }
+      counts = found;
+      lastService = service;
     }
     counts[0]++;
-    if (span.isError) {
+    if (isError[i] === 1) {
       counts[1]++;
       errorCount++;
       if (hasErrorChild[i] === 0 && (firstError < 0 || start < startUs[firstError]!)) firstError = i;

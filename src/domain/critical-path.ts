@@ -32,6 +32,8 @@ export interface SpanIndex {
   readonly endUs: Float64Array;
   /** {@link KIND_OTHER}, {@link KIND_PRODUCER} or {@link KIND_CONSUMER}. */
   readonly kind: Uint8Array;
+  /** 1 for a span marked as an error (copied for the same reason as the times). */
+  readonly isError: Uint8Array;
 }
 
 /** Span kinds as the critical path needs them: only PRODUCER→CONSUMER edges are special. */
@@ -52,12 +54,14 @@ export function indexSpans(spans: readonly Span[]): SpanIndex {
   const endUs = new Float64Array(n);
   const kind = new Uint8Array(n);
   const duplicate = new Uint8Array(n);
+  const isError = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const span = spanAt(spans, i);
     if (ids.insert(span.spanId, i) !== i) duplicate[i] = 1;
     startUs[i] = span.startUs;
     endUs[i] = span.endUs;
     kind[i] = span.kind === 'producer' ? KIND_PRODUCER : span.kind === 'consumer' ? KIND_CONSUMER : KIND_OTHER;
+    if (span.isError) isError[i] = 1;
   }
   const parent = new Int32Array(n).fill(-1);
   const childStart = new Int32Array(n + 1);
@@ -86,6 +90,7 @@ export function indexSpans(spans: readonly Span[]): SpanIndex {
     startUs,
     endUs,
     kind,
+    isError,
   };
 }
 
