@@ -24,7 +24,7 @@ export async function startChildDaemon(env: Record<string, string>, args: string
   let out = '';
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const httpUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start within 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`daemon did not start within 90 s:\n${out}`)), 90_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /"msg":"lsslack started"/.test(out) ? /"httpUrl":"([^"]+)"/.exec(out) : null;

@@ -29,7 +29,9 @@ describe('lsslack dashboard and lsslack status, as child processes', () => {
   let stack: Stack;
   before(async () => {
     home = await mkdtemp(path.join(os.tmpdir(), 'lsslack-cli-home-'));
-    stack = await startStack();
+    // Long enough that the held job of the "not ready" test keeps the daemon draining while a
+    // child process (tsx, seconds on a loaded machine) starts and asks it.
+    stack = await startStack({ env: { LSSLACK_SHUTDOWN_TIMEOUT: '120', LSSLACK_TRACE_DEADLINE: '120' } });
   });
   after(async () => {
     await stack.stop();
@@ -44,7 +46,7 @@ describe('lsslack dashboard and lsslack status, as child processes', () => {
       return last === undefined ? undefined : Number(last[1]);
     };
     try {
-      await waitFor(() => plain(pty.output()).includes('● live') && unfurled() !== undefined, `the first live frame; output so far:\n${plain(pty.output()).slice(-2000)}`, 20_000);
+      await waitFor(() => plain(pty.output()).includes('● live') && unfurled() !== undefined, `the first live frame; output so far:\n${plain(pty.output()).slice(-2000)}`, 60_000);
       const before = unfurled() ?? 0;
       assert.match(plain(pty.output()), /lsslack test · socket · up \d+s · ready/);
       await deliver(stack.slack, linkSharedEvent({ channel: 'C0PTY', urls: [traceUrl()] }));

@@ -171,12 +171,15 @@ describe('lsslack start as a real process', () => {
   });
 
   it('SIGTERM: /readyz turns 503, running jobs finish, exit 0; a second signal exits at once', { timeout: 120_000 }, async () => {
-    lightstep.latencyMs = 1500;
+    // Long enough for /readyz to be asked while the job still runs, on a loaded machine too.
+    lightstep.latencyMs = 3000;
     const daemon = await startChildDaemon(env);
     await slack.waitForSocketConnections(1, 10_000);
     const before = slack.unfurls().length;
+    const asked = lightstep.storedTraceRequestCount();
     await slack.sendEvent(linkSharedEvent({ teamId: TEAM, userId: USER, channel: 'CTERM', messageTs: '1750000100.000001', urls: [traceUrl()] }));
-    await settle(300);
+    // The job is running (waiting on the slow backend) before the signal.
+    await waitFor(() => lightstep.storedTraceRequestCount() > asked, 'the job to reach Lightstep');
     daemon.child.kill('SIGTERM');
     let sawNotReady = false;
     for (let i = 0; i < 20 && !sawNotReady; i += 1) {

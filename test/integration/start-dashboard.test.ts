@@ -40,13 +40,13 @@ describe('lsslack start --dashboard', { skip: hasScript ? false : 'util-linux `s
     await writeFile(logFile, '', { mode: 0o644 });
     await chmod(logFile, 0o644);
     try {
-      await waitFor(() => plain(raw()).includes('● live') && /events \d/.test(plain(raw())), `a live frame; output so far:\n${plain(raw()).slice(-2000)}`, 20_000);
+      await waitFor(() => plain(raw()).includes('● live') && /events \d/.test(plain(raw())), `a live frame; output so far:\n${plain(raw()).slice(-2000)}`, 60_000);
       const text = plain(raw());
       assert.ok(text.indexOf(`lsslack: logs go to ${logFile}`) < text.indexOf('● live'), 'the log path is printed before the dashboard');
       assert.match(text, /● connected/, 'the daemon reached the Slack simulator');
       assert.match(raw(), /\u001B\[3[1-6]m/, 'colour is on without NO_COLOR');
       await slack.sendEvent(linkSharedEvent({ channel: 'C0SELF', urls: [traceUrl()] }));
-      await waitFor(() => /C0SELF/.test(plain(raw())), `the job on screen; output so far:\n${plain(raw()).slice(-2000)}`, 15_000);
+      await waitFor(() => /C0SELF/.test(plain(raw())), `the job on screen; output so far:\n${plain(raw()).slice(-2000)}`, 30_000);
       assert.equal(/"level":\d+/.test(raw()), false, 'no JSON log line on the terminal');
       pty.type('q');
       const code = await within(pty.exited, 15_000, 'quitting with q');

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { grafanaLink, jaegerLink, zipkinLink } from '../../src/cli/simulator-env.js';
 import { SAMPLE_TRACE_ID, SAMPLE_TRACE_SELECTED_SPAN, sampleCheckoutTrace } from '../../src/simulators/lightstep/index.js';
 import { linkSharedEvent } from '../../src/simulators/slack/index.js';
-import { settle, startStack, TEAM, traceUrl, USER, waitFor, type Stack } from '../helpers/stack.js';
+import { deliver, settle, startStack, TEAM, traceUrl, USER, waitFor, type Stack } from '../helpers/stack.js';
 
 type Unfurls = Record<string, { blocks: Array<Record<string, unknown>> }>;
 
@@ -12,7 +12,9 @@ describe('trace backends: Jaeger, Zipkin and Grafana/Tempo links unfurl like Lig
   let n = 0;
   const share = async (url: string, user = USER) => {
     const ts = `1749996000.${String(++n).padStart(6, '0')}`;
-    await stack.slack.sendEvent(linkSharedEvent({ teamId: TEAM, userId: user, channel: 'C0BACK', messageTs: ts, urls: [url] }));
+    // deliver, not sendEvent: a test that made a simulator build a large body stalled this process's
+    // event loop, and the daemon may be reconnecting Socket Mode when the next event is sent.
+    await deliver(stack.slack, linkSharedEvent({ teamId: TEAM, userId: user, channel: 'C0BACK', messageTs: ts, urls: [url] }));
     return ts;
   };
   const previewOf = async (ts: string, url: string) => {

@@ -13,7 +13,7 @@ describe('unfurl outcomes', () => {
     stack.slack.sendEvent(linkSharedEvent({ teamId: TEAM, userId: options.user ?? USER, channel: options.channel ?? 'C9', messageTs: ts(), urls: [options.url ?? traceUrl()] }));
   const nextUnfurl = async () => {
     const count = stack.slack.unfurls().length;
-    return async () => (await stack.slack.waitForCalls('chat.unfurl', count + 1, 15_000))[count]!;
+    return async () => (await stack.slack.waitForCalls('chat.unfurl', count + 1, 30_000))[count]!;
   };
 
   before(async () => {
@@ -56,9 +56,11 @@ describe('unfurl outcomes', () => {
     const failedBefore = stack.daemon.jobs.snapshot().outcomes.failed;
     // Far more failures than the client's one quick retry: the job is deferred, not failed.
     stack.lightstep.failNext(6, { status: 500 });
-    await share();
-    await waitFor(() => stack.lightstep.storedTraceRequestCount() > 0 && stack.daemon.jobs.snapshot().outcomes.failed === failedBefore, 'the first failures');
+    const fetchesBefore = stack.lightstep.storedTraceRequestCount();
     const wait = await nextUnfurl();
+    await share();
+    await waitFor(() => stack.lightstep.storedTraceRequestCount() > fetchesBefore, 'the first failures');
+    assert.equal(stack.daemon.jobs.snapshot().outcomes.failed, failedBefore, 'deferred, not failed');
     const call = await wait();
     assert.match(JSON.stringify(call.args.unfurls), /frontend: GET \/checkout/);
     assert.equal(stack.slack.unfurls().length, unfurlsBefore + 1, 'posted once, after the outage');
@@ -102,7 +104,7 @@ describe('unfurl outcomes', () => {
     const calls = stack.slack.calls.length;
     const deniedBefore = stack.daemon.jobs.snapshot().outcomes.not_authorized;
     await share({ user: 'U0OTHER' });
-    for (let i = 0; i < 50 && stack.daemon.jobs.snapshot().outcomes.not_authorized === deniedBefore; i += 1) await settle(50);
+    await waitFor(() => stack.daemon.jobs.snapshot().outcomes.not_authorized !== deniedBefore, 'the denial');
     assert.equal(stack.daemon.jobs.snapshot().outcomes.not_authorized, deniedBefore + 1);
     assert.equal(stack.lightstep.storedTraceRequestCount(), fetches, 'no trace data fetched');
     assert.equal(stack.slack.calls.slice(calls).filter((c) => c.method === 'chat.unfurl').length, 0, 'nothing posted');

@@ -127,7 +127,7 @@ describe('who sees what: audience-aware previews, Work Object cards and per-view
     // The daemon looks at the store file at most every 100 ms (lowdb-store.ts): "at once" is that.
     const set = async (policy: Parameters<typeof store.putPolicy>[0]) => {
       await store.putPolicy(policy);
-      await settle(150);
+      await settle(300);
     };
     await set({ teamId: TEAM, channel: 'C0POL', detail: 'summary', setAt: new Date().toISOString() });
     assertNoNames(shownText(await previewOf(await share('C0POL', url)), url));
@@ -175,7 +175,7 @@ describe('who sees what: audience-aware previews, Work Object cards and per-view
       // The daemon sees a change made by another process (`lsslack users map`) within 100 ms
       // (lowdb-store.ts looks at the file at most every 100 ms); opened sooner, the card could
       // still answer for an unmapped guest.
-      await settle(150);
+      await settle(300);
       // Mapped by an admin but not linked yet: the prompt leads through Slack's authorization.
       const answer = await openCard(GUEST, card);
       assert.equal(answer.kind, 'auth_required');

@@ -84,8 +84,11 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
   const fresh = async (): Promise<StoreData> => {
     if (closed) throw new LsslackError('store_unavailable', 'The store is closed.');
     if (performance.now() - lookedAt < 100) return db.data;
+    // Timed from before the stat: a change written while it was in flight is looked for again
+    // 100 ms after it started, not 100 ms after a slow stat returned.
+    const startedAt = performance.now();
     const current = await signatureOf();
-    lookedAt = performance.now();
+    lookedAt = startedAt;
     if (current !== signature) {
       await load();
       signature = current;

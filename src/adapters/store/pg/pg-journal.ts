@@ -136,10 +136,14 @@ export function createPgJournal(options: PgJournalOptions): PgJournal {
     waitingCount: () => 0,
     async take(limit) {
       try {
+        // UPDATE … RETURNING gives rows in no particular order (PostgreSQL docs, "UPDATE"), so the
+        // taken jobs are sorted again; the id breaks ties between jobs received in the same ms.
         const { rows } = await pool.query<{ job: UnfurlJob }>(
-          `UPDATE jobs SET lease_owner = $1, lease_until = $2
-           WHERE id IN (SELECT id FROM jobs WHERE lease_until <= $3 ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-           RETURNING job`,
+          `WITH taken AS (
+             UPDATE jobs SET lease_owner = $1, lease_until = $2
+             WHERE id IN (SELECT id FROM jobs WHERE lease_until <= $3 ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+             RETURNING job, created_at, id)
+           SELECT job FROM taken ORDER BY created_at, id`,
           [owner, now() + leaseMs, now(), limit],
         );
         return rows.map((r) => r.job);
