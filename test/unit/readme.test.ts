@@ -11,8 +11,15 @@ describe('README', () => {
   it('starts with the two commands that set everything up', () => {
     const firstBlock = /^```sh\n([^`]*)```/m.exec(README)?.[1] ?? '';
     assert.match(firstBlock, /^npm ci && npx lsslack demo /m);
-    assert.match(firstBlock, /^npm test /m);
+    assert.match(firstBlock, /^npm ci && npm test /m);
     assert.ok(README.indexOf('```sh') < 40, 'in the first lines');
+  });
+
+  it('gives the test command CI runs, exactly', () => {
+    const testCommand = /^(npm ci && npm test)\s/m.exec(README)?.[1];
+    const ci = readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8');
+    assert.ok(testCommand !== undefined);
+    assert.ok(ci.split('\n').includes(testCommand), `.ci/run runs \`${testCommand}\` on a line of its own`);
   });
 
   it('shows the manifest `lsslack manifest --public-url https://lsslack.example.com` prints', () => {
