@@ -49,6 +49,8 @@ export interface DaemonOptions {
   readonly clientPingTimeoutMs?: number;
   /** oauth.v2.access timeout (default 10 s); tests shorten it. */
   readonly oauthTimeoutMs?: number;
+  /** How long a preview worker may take to load (default 30 s); tests on loaded machines lengthen it. */
+  readonly previewStartTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -172,6 +174,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
         if (name === 'backend_retries' && backend !== undefined) backendRetries.set(backend, (backendRetries.get(backend) ?? 0) + 1);
       },
       onRestart: () => counters.inc('worker_restarts'),
+      ...(options.previewStartTimeoutMs === undefined ? {} : { startTimeoutMs: options.previewStartTimeoutMs }),
     });
     await publisher.start().catch(async (error: unknown) => {
       await persistence.close();

@@ -105,7 +105,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await seed.putMapping({ teamId: m.teamId ?? TEAM, slackUserId: m.slackUserId ?? USER, traceUser: 'ada@example.com', grants: grantsOf(m), mappedAt: new Date().toISOString() });
   }
   await seed.close();
-  const daemon = createDaemon({ config, log, version: 'test', clientPingTimeoutMs: 2000, now: options.now, oauthTimeoutMs: options.oauthTimeoutMs });
+  // A preview worker loads under tsx: on a loaded machine that can take longer than the product's 30 s.
+  const daemon = createDaemon({ config, log, version: 'test', clientPingTimeoutMs: 2000, previewStartTimeoutMs: 90_000, now: options.now, oauthTimeoutMs: options.oauthTimeoutMs });
   let httpUrl = '';
   let publicUrl = '';
   if (options.startDaemon !== false) {
