@@ -33,6 +33,8 @@ import { runSocket, SOCKET_DEFAULTS } from './socket.js';
 import { runSoak, SOAK_DEFAULTS } from './soak.js';
 import { PREVIEW_SEMI_SPACE_MB } from '../src/adapters/preview-workers/preview-pool.js';
 
+/** bench/README.md's section written by the soak's own run; `--readme` keeps it (declared before the top-level run uses it). */
+const SOAK_HEADING = '## Soak';
 const NAMES = ['http-ingress', 'socket', 'analysis', 'pool', 'e2e', 'flexpane', 'soak'] as const;
 type Name = (typeof NAMES)[number];
 /** What `npm run bench` (or `all`) runs: the soak takes 20 minutes, so it runs only when named (`npm run soak`). */
@@ -237,4 +239,3 @@ async function writeBenchReadme(tableText: string, m: MachineInfo, ran: readonly
   await writeFile(path.join(BENCH_DIR, 'README.md'), soak < 0 ? text : `${text}\n${previous.slice(soak)}`);
 }
 
-const SOAK_HEADING = '## Soak';
