@@ -217,3 +217,49 @@ describe('non-loopback clients', () => {
     assert.equal((await get(`http://127.0.0.1:${port}/status`)).status, 200, 'loopback needs no token');
   });
 });
+
+describe('/status/stream on its own listener', () => {
+  it('sends the first snapshot on connect, not on a tick, and one more on each change', { timeout: 60_000 }, async () => {
+    const { createHttpServer } = await import('../../src/adapters/http/http-server.js');
+    const { statusRoutes } = await import('../../src/adapters/http/status-routes.js');
+    const { pino } = await import('pino');
+    let served = 0;
+    let changed: (() => void) | undefined;
+    const routes = statusRoutes({
+      // Each snapshot says which one it is, so the test knows what it got.
+      snapshot: async () => ({ version: `snapshot ${++served}` }) as unknown as StatusSnapshot,
+      onChange: (listener) => {
+        changed = listener;
+        return () => {
+          changed = undefined;
+        };
+      },
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      // No tick within this test: whatever arrives was sent on connect or on a change.
+      intervalMs: 3_600_000,
+    });
+    const server = createHttpServer({ host: '127.0.0.1', port: 0, handlers: [routes.handler], log: pino({ level: 'silent' }) });
+    const { port } = await server.start();
+    const controller = new AbortController();
+    try {
+      // Headers leave with the first snapshot: a stream that sent none must fail this test, not hang it.
+      const response = await request(`http://127.0.0.1:${port}/status/stream`, { dispatcher: agent, signal: controller.signal, headersTimeout: 20_000 });
+      const parser = new SseParser();
+      const versions: string[] = [];
+      const reading = (async () => {
+        for await (const chunk of response.body) for (const m of parser.push(chunk as Buffer)) versions.push((JSON.parse(m.data) as StatusSnapshot).version);
+      })().catch(() => undefined);
+      await waitFor(() => versions.length === 1, 'the snapshot sent on connect');
+      assert.deepEqual(versions, ['snapshot 1']);
+      changed?.();
+      await waitFor(() => versions.length === 2, 'the snapshot after a change');
+      assert.deepEqual(versions, ['snapshot 1', 'snapshot 2']);
+      controller.abort();
+      await reading;
+    } finally {
+      controller.abort();
+      routes.closeStreams();
+      await server.stop();
+    }
+  });
+});

@@ -124,7 +124,8 @@ describe('who sees what: audience-aware previews, Work Object cards and per-view
   it('channel policies apply at once: summary inside, none (a card naming only the link), and grants that narrow', async () => {
     const store = await stack.store();
     const url = traceUrl();
-    // The daemon looks at the store file at most every 100 ms (lowdb-store.ts): "at once" is that.
+    // The daemon looks at the store file at most every 100 ms (lowdb-store.ts): "at once" is that,
+    // waited for three times over so a slow stat on a loaded machine does not decide the test.
     const set = async (policy: Parameters<typeof store.putPolicy>[0]) => {
       await store.putPolicy(policy);
       await settle(300);
@@ -173,8 +174,8 @@ describe('who sees what: audience-aware previews, Work Object cards and per-view
       const store = await stack.store();
       await store.putMapping({ teamId: TEAM, slackUserId: GUEST, traceUser: 'gus@example.com', grants: ['lightstep/checkout'], mappedAt: new Date().toISOString() });
       // The daemon sees a change made by another process (`lsslack users map`) within 100 ms
-      // (lowdb-store.ts looks at the file at most every 100 ms); opened sooner, the card could
-      // still answer for an unmapped guest.
+      // (lowdb-store.ts looks at the file at most every 100 ms; waited for three times over);
+      // opened sooner, the card could still answer for an unmapped guest.
       await settle(300);
       // Mapped by an admin but not linked yet: the prompt leads through Slack's authorization.
       const answer = await openCard(GUEST, card);
