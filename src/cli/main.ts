@@ -18,7 +18,7 @@ import { packageInfo } from './package-info.js';
 export function buildProgram(): Command {
   const program = new Command()
     .name('lsslack')
-    .description('Unfurls Lightstep trace links in Slack.')
+    .description('Unfurls Lightstep, Jaeger, Zipkin and Grafana (Tempo) trace links in Slack.')
     .version(packageInfo().version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
