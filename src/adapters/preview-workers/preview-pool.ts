@@ -119,7 +119,7 @@ export function createPreviewPool(options: PreviewPoolOptions): PreviewPool {
   const spawn = (slot: Slot): Promise<void> => {
     const execArgv = [`--max-old-space-size=${options.heapMb}`, `--max-semi-space-size=${PREVIEW_SEMI_SPACE_MB}`, ...(FROM_SOURCE ? ['--import', 'tsx'] : [])];
     // No environment: the worker gets its settings over IPC, so no secret sits in its /proc/*/environ.
-    const child = fork(ENTRY, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: {} });
+    const child = fork(ENTRY, [], { execArgv, serialization: 'json', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: {} });
     slot.child = child;
     slot.ready = false;
     slot.stderr = '';

@@ -1,7 +1,9 @@
 /**
  * The messages between the daemon and its preview workers (child processes, over the IPC channel
- * with structured-clone serialization). Only plain data crosses: errors travel as their code,
- * message and typed facts.
+ * as JSON). Only plain JSON data crosses: errors travel as their code, message and typed facts; a
+ * key whose value is undefined does not arrive at all. JSON, not the structured clone
+ * (`serialization: 'advanced'`): Node frames cloned messages in JavaScript, and on the bench
+ * machine that cost twice the CPU per message on both sides (bench/README.md, pool).
  */
 import { LsslackError, asLsslackError, type ErrorCode, type ErrorFacts } from '../../domain/errors.js';
 import type { DetailsRequest, DetailsResult, PreviewedTrace, PreviewRequest, PreviewResult } from '../../domain/ports.js';
