@@ -26,6 +26,9 @@ export interface HttpIngressOptions {
 
 export const HTTP_DEFAULTS: HttpIngressOptions = { diagnostics: true, durationS: 10, connections: 50, rounds: 3, warmupS: 3, fixedRate: 1000, fixedConnections: 10, fixedDurationS: 10 };
 
+/** Previews/s this harness measured when #15 was filed (its text: ~54k events in 8 s, unfurled over more than 30 s). */
+const FILED_PREVIEWS_PER_SEC = 1500;
+
 const SIGNING_SECRET = 'bench-signing-secret-7f3a91c2e4b5d6a8';
 
 interface Contender {
@@ -54,6 +57,8 @@ interface RunFigures {
   readonly drainS?: number;
   /** lsslack only: CPU the daemon used for that, per request of the run, µs. */
   readonly drainCpuUsPerReq?: number;
+  /** lsslack only: the run's accepted events ÷ (the run + the drain after it): the rate previews were made at. */
+  readonly previewsPerSec?: number;
 }
 
 export async function runHttpIngress(options: HttpIngressOptions, log: (line: string) => void = () => {}): Promise<BenchResult> {
@@ -113,9 +118,9 @@ export async function runHttpIngress(options: HttpIngressOptions, log: (line: st
         serverCpuUsPerReq: perReq(serverCpuS),
         loadCpuUsPerReq: perReq(loadCpuS),
         simulatorCpuUsPerReq: perReq((simsCpu.user + simsCpu.system) / 1e6),
-        ...(drainS === undefined ? {} : { drainS, drainCpuUsPerReq }),
+        ...(drainS === undefined ? {} : { drainS, drainCpuUsPerReq, previewsPerSec: result.status2xx / (result.durationS + drainS) }),
       };
-      log(`  ${c.name.padEnd(7)} round ${round}: ${fmtInt(figures.reqPerSec)} req/s, p50 ${fmtMs(figures.latency.p50)}, p99 ${fmtMs(figures.latency.p99)}, non-2xx ${figures.non2xx}, errors ${figures.errors}${drainS === undefined ? '' : `, pool drained in ${drainS.toFixed(1)} s`}`);
+      log(`  ${c.name.padEnd(7)} round ${round}: ${fmtInt(figures.reqPerSec)} req/s, p50 ${fmtMs(figures.latency.p50)}, p99 ${fmtMs(figures.latency.p99)}, non-2xx ${figures.non2xx}, errors ${figures.errors}${drainS === undefined ? '' : `, pool drained in ${drainS.toFixed(1)} s (${fmtInt(figures.previewsPerSec ?? Number.NaN)} previews/s)`}`);
       return figures;
     };
 
@@ -161,6 +166,7 @@ export async function runHttpIngress(options: HttpIngressOptions, log: (line: st
       };
     };
     const s = { lsslack: summary('lsslack'), bolt: summary('bolt'), bare: summary('bare') };
+    const previewsPerSec = median(runs.lsslack.map((r) => r.previewsPerSec ?? Number.NaN));
     const vsBolt = s.lsslack.reqPerSec / s.bolt.reqPerSec;
     const vsBare = s.lsslack.reqPerSec / s.bare.reqPerSec;
     const B = '1 HTTP ingress';
@@ -179,6 +185,16 @@ export async function runHttpIngress(options: HttpIngressOptions, log: (line: st
       target: 'p99 < 10 ms',
       met: fixed.latency.p99 < 10,
     });
+    // #15's drain target is against the rate when it was filed, in this harness on the same 2-core
+    // kind of machine: ~54k events accepted in 8 s, unfurled more than 30 s later (~1,500/s). It
+    // has no same-run peer (that code is gone), so the figure is printed beside it, not hidden.
+    rows.push({
+      bench: B,
+      measure: `preview drain, 0 ms backend: the round's accepted events ÷ (the round + the drain after it), previews/s`,
+      value: `${fmtInt(previewsPerSec)} (${fmtRatio(previewsPerSec / FILED_PREVIEWS_PER_SEC)} the ~${fmtInt(FILED_PREVIEWS_PER_SEC)}/s when #15 was filed)`,
+      target: `≥ ${fmtInt(2 * FILED_PREVIEWS_PER_SEC)}/s (2×)`,
+      met: previewsPerSec >= 2 * FILED_PREVIEWS_PER_SEC,
+    });
     if (ackPathOnly !== undefined) {
       rows.push({
         bench: B,
@@ -192,7 +208,8 @@ export async function runHttpIngress(options: HttpIngressOptions, log: (line: st
       figures: {
         options,
         summary: roundDeep(s),
-        ratios: { lsslackOverBolt: round(vsBolt, 3), lsslackOverBare: round(vsBare, 3) },
+        ratios: { lsslackOverBolt: round(vsBolt, 3), lsslackOverBare: round(vsBare, 3), previewsOverFiled: round(previewsPerSec / FILED_PREVIEWS_PER_SEC, 3) },
+        previewsPerSec: round(previewsPerSec, 1),
         runs: roundDeep(runs),
         fixedRate: roundDeep(fixed),
         ...(ackPathOnly === undefined ? {} : { diagnosticAckPathOnly: roundDeep(ackPathOnly) }),
