@@ -34,6 +34,20 @@ interface Pending {
   readonly entry?: Entry;
 }
 
+/** Phase 1 of a rewrite done: the live jobs as of the cut, in the temp file, fsync'd. */
+interface Rewritten {
+  readonly out: FileHandle;
+  /** Bytes written to the temp file. */
+  readonly at: number;
+  /** The old file's size at the cut: lines from here on are copied in phase 2. */
+  readonly end: number;
+  /** The entries copied, and their offsets in the temp file. */
+  readonly moved: Map<Entry, number>;
+  readonly lines: number;
+  readonly linesAtCut: number;
+  readonly started: number;
+}
+
 interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -94,6 +108,10 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
   let jobs: Pending[] = [];
   let waiters: Waiter[] = [];
   let flushing: Promise<void> | undefined;
+  /** A rewrite copying the live jobs to the temp file, while appends go on (phase 1). */
+  let compacting: Promise<void> | undefined;
+  /** A finished copy, waiting for the flush loop to add what was appended meanwhile and switch (phase 2). */
+  let rewritten: Rewritten | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let retryDelay = retryBaseMs;
   let failing = false;
@@ -110,7 +128,13 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
   };
 
   const flushLoop = async (): Promise<void> => {
-    while (!closed && (meta.length > 0 || jobs.length > 0)) {
+    while (!closed && (meta.length > 0 || jobs.length > 0 || rewritten !== undefined)) {
+      if (rewritten !== undefined) {
+        const ready = rewritten;
+        rewritten = undefined;
+        await switchTo(ready);
+        continue;
+      }
       const metaLines = meta;
       const jobLines = jobs;
       const batch = waiters;
@@ -162,7 +186,12 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
       failing = false;
       retryDelay = retryBaseMs;
       for (const w of batch) w.resolve();
-      if (linesSinceCompaction >= compactWhenAbove && linesSinceCompaction > 2 * live.size) await compact();
+      if (compacting === undefined && rewritten === undefined && linesSinceCompaction >= compactWhenAbove && linesSinceCompaction > 2 * live.size) {
+        // Not awaited: appends (and their acks) go on while the live jobs are copied.
+        compacting = compact().finally(() => {
+          compacting = undefined;
+        });
+      }
     }
   };
 
@@ -177,13 +206,30 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
   };
 
   /**
-   * Rewrite the file with only the live jobs: temp file, fsync, rename, fsync the directory. The
-   * old file stays in use until the new one is complete, so a failure (a full disk) changes
-   * nothing but the temp file, which is removed; the next attempt waits for as many lines again.
+   * Rewrite the file with only the live jobs, in two phases, so that acks never wait for the copy:
+   * 1. (here, beside appends) the live jobs as of now are copied to a temp file and fsync'd;
+   * 2. (in the flush loop, between two batches) the lines appended to the old file meanwhile are
+   *    copied after them, the temp file is fdatasync'd and renamed over the journal, and the
+   *    directory is fsync'd. Only this short step holds appends up.
+   * Until the rename the old file is the journal, so a failure (a full disk) changes nothing but the
+   * temp file, which is removed; the next attempt waits for as many lines again. Measured on the
+   * bench (socket, previews running): a rewrite of 7,000 live jobs held every ack for 92 ms when
+   * it was one step.
    */
   const compact = async (): Promise<void> => {
     const started = performance.now();
-    const snapshot = [...live.entries()];
+    // The cut: everything below `end` is in the old file; whatever comes later is copied in phase 2.
+    const end = size;
+    const linesAtCut = linesSinceCompaction;
+    const pending = pendingStarts();
+    const snapshot: Array<[string, Entry, number]> = [];
+    for (const [id, entry] of live) {
+      // Not written yet (appended during this rewrite): its own batch writes it (phase 2 copies
+      // it), and must be free to fail without the job having been recorded here behind its back.
+      if (entry.offset < 0) continue;
+      // `start` records still in memory reach the old file after the cut, so phase 2 copies them.
+      snapshot.push([id, entry, Math.max(0, entry.crashes - (pending.get(id) ?? 0))]);
+    }
     let out: FileHandle | undefined;
     const moved = new Map<Entry, number>();
     try {
@@ -204,16 +250,17 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
         chunk = [];
         chunkBytes = 0;
       };
-      for (const [id, entry] of snapshot) {
-        // Not written yet (appended during this rewrite): its own batch writes it, and must be
-        // free to fail without the job having been recorded here behind its back.
-        if (entry.offset < 0) continue;
+      for (let i = 0; i < snapshot.length; i++) {
+        const [id, entry, crashes] = snapshot[i]!;
+        // Lines not in memory are read back with a pread each: let acks through between runs of them.
+        if (i % 256 === 255) await new Promise((resolve) => setImmediate(resolve));
+        if (closed) throw new Error('the journal was closed');
         const line = entry.job !== undefined ? encodeRecord({ t: 'job', job: entry.job }) : readLine(entry);
         if (line === undefined) continue;
         moved.set(entry, at + chunkBytes);
         chunk.push(line);
         chunkBytes += Buffer.byteLength(line);
-        for (let i = 0; i < entry.crashes; i++) {
+        for (let k = 0; k < crashes; k++) {
           const start = encodeRecord({ t: 'start', id });
           chunk.push(start);
           chunkBytes += Buffer.byteLength(start);
@@ -222,24 +269,71 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
       }
       await flushChunk();
       await out.sync();
-      await rename(tmp, file);
-      await syncDir(path.dirname(file));
-      // The switch: from here on the new file is the journal (same handle, already open r/w).
-      const old = handle;
-      handle = out;
+      if (closed) throw new Error('the journal was closed');
+      rewritten = { out, at, end, moved, lines: snapshot.length, linesAtCut, started };
       out = undefined;
-      size = at;
-      for (const [entry, offset] of moved) entry.offset = offset;
-      linesSinceCompaction = snapshot.length;
-      compactWhenAbove = compactAfter;
-      await old.close().catch(() => undefined);
-      log.debug({ live: snapshot.length, ms: Math.round(performance.now() - started) }, 'journal compacted');
+      schedule();
     } catch (error) {
       await out?.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
       compactWhenAbove = linesSinceCompaction + compactAfter;
-      log.warn({ err: (error as NodeJS.ErrnoException).code ?? (error as Error).message }, 'journal compaction failed; it grows until the next attempt');
+      if (!closed) log.warn({ err: (error as NodeJS.ErrnoException).code ?? (error as Error).message }, 'journal compaction failed; it grows until the next attempt');
     }
+  };
+
+  /** Phase 2 of a rewrite (only ever run by the flush loop, so no batch is being written). */
+  const switchTo = async (ready: Rewritten): Promise<void> => {
+    const { out, end, moved } = ready;
+    const shift = ready.at - end;
+    try {
+      // The lines appended since the cut, as they are in the old file.
+      let copied = 0;
+      const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(1, size - end)));
+      while (end + copied < size) {
+        const n = readSync(handle.fd, buffer, 0, Math.min(buffer.length, size - end - copied), end + copied);
+        if (n <= 0) throw new Error('the journal ended early');
+        let written = 0;
+        while (written < n) {
+          const w = writeSync(out.fd, buffer, written, n - written, ready.at + copied + written);
+          if (w <= 0) throw new Error('short write');
+          written += w;
+        }
+        copied += n;
+      }
+      await out.datasync();
+      await rename(tmp, file);
+    } catch (error) {
+      await out.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      compactWhenAbove = linesSinceCompaction + compactAfter;
+      log.warn({ err: (error as NodeJS.ErrnoException).code ?? (error as Error).message }, 'journal compaction failed; it grows until the next attempt');
+      return;
+    }
+    // Renamed: the new file is the journal from here on, whatever happens next (the old one is
+    // unlinked, so writing on to it would lose every record).
+    const old = handle;
+    handle = out;
+    const linesAfterCut = linesSinceCompaction;
+    for (const entry of live.values()) if (entry.offset >= end) entry.offset += shift;
+    for (const [entry, offset] of moved) entry.offset = offset;
+    size += shift;
+    linesSinceCompaction = ready.lines + Math.max(0, linesAfterCut - ready.linesAtCut);
+    compactWhenAbove = compactAfter;
+    await old.close().catch(() => undefined);
+    await syncDir(path.dirname(file)).catch((error: unknown) => {
+      log.warn({ err: (error as NodeJS.ErrnoException).code ?? (error as Error).message }, 'journal directory could not be synced after a rewrite');
+    });
+    log.debug({ live: ready.lines, ms: Math.round(performance.now() - ready.started) }, 'journal compacted');
+  };
+
+  /** How many `start` records of each job are queued in memory, not yet written. */
+  const pendingStarts = (): Map<string, number> => {
+    const counts = new Map<string, number>();
+    for (const line of meta) {
+      const record = decodeRecord(Buffer.from(line.slice(0, -1), 'utf8'));
+      if (record?.t === 'start') counts.set(record.id, (counts.get(record.id) ?? 0) + 1);
+    }
+    return counts;
   };
 
   /** The `job` line of an entry that is not in memory, as written (for compaction). */
@@ -275,8 +369,8 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
       .catch((error: unknown) => log.error({ err: (error as Error).message }, 'journal flush failed'))
       .finally(() => {
         flushing = undefined;
-        // Lines queued by a waiter's callback after the loop's last check.
-        if (!failing && (meta.length > 0 || jobs.length > 0)) schedule();
+        // Lines queued by a waiter's callback after the loop's last check, or a rewrite ready to switch.
+        if ((!failing && (meta.length > 0 || jobs.length > 0)) || rewritten !== undefined) schedule();
       });
   };
 
@@ -372,9 +466,13 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
       if (closed) return;
       clearImmediate(metaSoon);
       metaSoon = undefined;
-      // Let what is buffered be written first (unless the disk refuses it).
+      // Let what is buffered be written first (unless the disk refuses it), and a rewrite under
+      // way finish (it reads the old file, and its switch runs in the flush loop).
       if (!failing) schedule();
-      while (flushing !== undefined) await flushing;
+      while (flushing !== undefined || compacting !== undefined) {
+        await flushing;
+        await compacting;
+      }
       closed = true;
       clearTimeout(retryTimer);
       // start/retry/done records may still be unsynced (see flushLoop).
