@@ -130,9 +130,13 @@ class Records {
   /** The longest trace id seen, as written: Zipkin `Trace.merge` also keeps the 128-bit form. */
   traceText: string | undefined;
 
+  /** Plain ids and `<id>:<kind>` ids → the slot holding them; filled by `add` for ordinary records. */
+  private readonly byId: IdTable;
+
   constructor(capacity: number) {
     this.kind = new Uint8Array(capacity);
     this.flags = new Uint8Array(capacity);
+    this.byId = new IdTable(this.spans, capacity);
   }
 
   private skip(reason: string): void {
@@ -185,6 +189,9 @@ class Records {
     const name = nonEmptyString(raw.name) ?? UNKNOWN_OPERATION;
     const startUs = timestamp ?? 0;
     this.spans.push(makeSpan(builtId, builtParent, service, name, startUs, startUs + duration, isError, MODEL_KIND[kind]));
+    // Pass 1 of reconcile, while the id is still in cache: a second walk over 100k scattered id
+    // strings cost as much as reading the records. Same order as a separate pass (slot order).
+    if ((flags & F_TIMESTAMP) !== 0 && (flags & F_DEFERRED) === 0) this.placeUnshared(slot, this.byId);
     const traceText = raw.traceId;
     if (typeof traceText === 'string' && (this.traceText === undefined || traceText.length > this.traceText.length)) {
       if (traceIdFromHex(traceText) !== undefined) this.traceText = traceText;
@@ -200,12 +207,8 @@ class Records {
     const spans = this.spans;
     const n = spans.length;
     /** Plain ids and `<id>:<kind>` ids → the slot holding them. */
-    const byId = new IdTable(spans, n);
-    // Pass 1: every non-server span, so a client half owns its id whatever the array order.
-    for (let s = 0; s < n; s++) {
-      const flags = this.flags[s]!;
-      if ((flags & F_TIMESTAMP) !== 0 && (flags & F_DEFERRED) === 0) this.placeUnshared(s, byId);
-    }
+    const byId = this.byId;
+    // Pass 1 (every non-server span, so a client half owns its id whatever the array order) ran in `add`.
     // Pass 2: server and shared spans.
     let underClient = 0;
     if (this.servers.length > 0) {
