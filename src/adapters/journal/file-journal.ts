@@ -117,11 +117,11 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
   let failing = false;
   let closed = false;
 
-  /** Writes `data` at `position` to its last byte; a short write is continued, an error throws. */
-  const writeFully = (data: Buffer, position: number) => {
+  /** Writes `data` at `position` of `fd` to its last byte; a short write is continued, an error throws. */
+  const writeFully = (fd: number, data: Buffer, position: number) => {
     let written = 0;
     while (written < data.length) {
-      const n = writeSync(handle.fd, data, written, data.length - written, position + written);
+      const n = writeSync(fd, data, written, data.length - written, position + written);
       if (n <= 0) throw new Error(`short write (${written} of ${data.length} bytes)`);
       written += n;
     }
@@ -147,7 +147,7 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
         // Appended synchronously: a write into the page cache takes microseconds, while a trip
         // through libuv's threadpool (FileHandle.write) took 0.2 ms at the median and 3 ms at p99
         // under load (bench/http-ingress), on every ack's path. Only the fdatasync waits off-thread.
-        writeFully(data, size);
+        writeFully(handle.fd, data, size);
         // Only job records must be on disk before their event is acked. A batch of nothing but
         // start/retry/done records is written without an fdatasync of its own (the next job
         // batch's sync covers it): otherwise every finished job cost an fsync that the next ack had
@@ -254,7 +254,6 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
         const [id, entry, crashes] = snapshot[i]!;
         // Lines not in memory are read back with a pread each: let acks through between runs of them.
         if (i % 256 === 255) await new Promise((resolve) => setImmediate(resolve));
-        if (closed) throw new Error('the journal was closed');
         const line = entry.job !== undefined ? encodeRecord({ t: 'job', job: entry.job }) : readLine(entry);
         if (line === undefined) continue;
         moved.set(entry, at + chunkBytes);
@@ -269,16 +268,21 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
       }
       await flushChunk();
       await out.sync();
-      if (closed) throw new Error('the journal was closed');
+      // close() waits for this, so the journal is still open here.
       rewritten = { out, at, end, moved, lines: snapshot.length, linesAtCut, started };
       out = undefined;
       schedule();
     } catch (error) {
-      await out?.close().catch(() => undefined);
-      await unlink(tmp).catch(() => undefined);
-      compactWhenAbove = linesSinceCompaction + compactAfter;
-      if (!closed) log.warn({ err: (error as NodeJS.ErrnoException).code ?? (error as Error).message }, 'journal compaction failed; it grows until the next attempt');
+      await abandonRewrite(out, error);
     }
+  };
+
+  /** A rewrite that failed: its temp file goes, the old file stays the journal, the next try waits. */
+  const abandonRewrite = async (out: FileHandle | undefined, error: unknown) => {
+    await out?.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    compactWhenAbove = linesSinceCompaction + compactAfter;
+    log.warn({ err: (error as NodeJS.ErrnoException).code ?? (error as Error).message }, 'journal compaction failed; it grows until the next attempt');
   };
 
   /** Phase 2 of a rewrite (only ever run by the flush loop, so no batch is being written). */
@@ -292,32 +296,24 @@ export async function openFileJournal(options: FileJournalOptions): Promise<JobJ
       while (end + copied < size) {
         const n = readSync(handle.fd, buffer, 0, Math.min(buffer.length, size - end - copied), end + copied);
         if (n <= 0) throw new Error('the journal ended early');
-        let written = 0;
-        while (written < n) {
-          const w = writeSync(out.fd, buffer, written, n - written, ready.at + copied + written);
-          if (w <= 0) throw new Error('short write');
-          written += w;
-        }
+        writeFully(out.fd, buffer.subarray(0, n), ready.at + copied);
         copied += n;
       }
       await out.datasync();
       await rename(tmp, file);
     } catch (error) {
-      await out.close().catch(() => undefined);
-      await unlink(tmp).catch(() => undefined);
-      compactWhenAbove = linesSinceCompaction + compactAfter;
-      log.warn({ err: (error as NodeJS.ErrnoException).code ?? (error as Error).message }, 'journal compaction failed; it grows until the next attempt');
+      await abandonRewrite(out, error);
       return;
     }
     // Renamed: the new file is the journal from here on, whatever happens next (the old one is
     // unlinked, so writing on to it would lose every record).
     const old = handle;
     handle = out;
-    const linesAfterCut = linesSinceCompaction;
     for (const entry of live.values()) if (entry.offset >= end) entry.offset += shift;
     for (const [entry, offset] of moved) entry.offset = offset;
     size += shift;
-    linesSinceCompaction = ready.lines + Math.max(0, linesAfterCut - ready.linesAtCut);
+    // The copied jobs, then every line appended since the cut.
+    linesSinceCompaction = ready.lines + linesSinceCompaction - ready.linesAtCut;
     compactWhenAbove = compactAfter;
     await old.close().catch(() => undefined);
     await syncDir(path.dirname(file)).catch((error: unknown) => {
