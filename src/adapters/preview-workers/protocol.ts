@@ -2,8 +2,9 @@
  * The messages between the daemon and its preview workers (child processes, over the IPC channel
  * as JSON). Only plain JSON data crosses: errors travel as their code, message and typed facts; a
  * key whose value is undefined does not arrive at all. JSON, not the structured clone
- * (`serialization: 'advanced'`): Node frames cloned messages in JavaScript, and on the bench
- * machine that cost twice the CPU per message on both sides (bench/README.md, pool).
+ * (`serialization: 'advanced'`): Node frames cloned messages in JavaScript, and a two-process
+ * ping-pong on the 2-core bench machine cost 16 µs (parent) and 30 µs (child) per message that
+ * way against 9 and 15 µs as JSON.
  */
 import { LsslackError, asLsslackError, type ErrorCode, type ErrorFacts } from '../../domain/errors.js';
 import type { DetailsRequest, DetailsResult, PreviewedTrace, PreviewRequest, PreviewResult } from '../../domain/ports.js';

@@ -206,7 +206,6 @@ class Records {
   reconcile(): Span[] {
     const spans = this.spans;
     const n = spans.length;
-    /** Plain ids and `<id>:<kind>` ids → the slot holding them. */
     const byId = this.byId;
     // Pass 1 (every non-server span, so a client half owns its id whatever the array order) ran in `add`.
     // Pass 2: server and shared spans.
